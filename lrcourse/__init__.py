@@ -1,0 +1,15 @@
+"""lrcourse: the small numpy library behind the course "The learning rate, corrected".
+
+One module per idea:
+
+- :mod:`lrcourse.problems`   — quadratics, linear regression, Rosenbrock, the articles' data
+- :mod:`lrcourse.schedules`  — learning-rate schedules as pure functions ``step -> lr``
+- :mod:`lrcourse.optimizers` — SGD (momentum, Nesterov), Adagrad, RMSprop, Adam, AdamW
+- :mod:`lrcourse.train`      — the training loop, divergence detection, vectorised LR sweeps
+- :mod:`lrcourse.init`       — weight initialisation (Xavier/Glorot, He/Kaiming, LeCun)
+- :mod:`lrcourse.mlp`, :mod:`lrcourse.datasets` — a small MLP with backprop, toy data sets
+- :mod:`lrcourse.plots`, :mod:`lrcourse.widgets` — figures and sliders that work without a kernel
+
+Import the modules you need: ``from lrcourse import schedules, optimizers``.
+"""
+__version__ = "0.1.0"

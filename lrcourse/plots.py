@@ -1,0 +1,159 @@
+"""Figure recipes shared by the notebooks, in one consistent style.
+
+Conventions: labelled axes with units ("update step t", "loss (½·MSE)"), log scales where a
+quantity spans decades, the Okabe–Ito colour-blind-safe palette, and deterministic SVG output
+(no date in the metadata, text kept as text).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import matplotlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = [
+    "PALETTE",
+    "apply_style",
+    "new_figure",
+    "contour_trajectory",
+    "loss_curve",
+    "lr_curve",
+    "mark_stability_limit",
+    "small_multiples",
+    "lr_loss_dashboard",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, black first.
+PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
+#: The palette without black and yellow (which is hard to see on white), for lines.
+LINE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+STYLE = {
+    "axes.prop_cycle": matplotlib.cycler(color=LINE_COLOURS),
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 80,
+    "savefig.dpi": 80,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "lrcourse",
+    "figure.constrained_layout.use": True,
+}
+
+
+def apply_style() -> None:
+    """Set the course's matplotlib style globally (notebooks call this once)."""
+    matplotlib.rcParams.update(STYLE)
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float = 3.2, **kwargs):
+    """A figure and its axes in the course style (``plt.subplots`` with our defaults)."""
+    with matplotlib.rc_context(STYLE):
+        return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
+
+
+def _grid_loss(problem, xlim, ylim, n=120):
+    xs = np.linspace(*xlim, n)
+    ys = np.linspace(*ylim, n)
+    xx, yy = np.meshgrid(xs, ys)
+    zz = problem.loss(np.stack([xx, yy], axis=-1))
+    return xx, yy, zz
+
+
+def contour_trajectory(ax, problem, trajectories: Sequence[np.ndarray] = (), labels: Sequence[str] = (),
+                       xlim=(-1.5, 1.5), ylim=(-1.5, 1.5), levels: int = 14, colours: Iterable[str] | None = None,
+                       xlabel: str = r"$\theta_1$", ylabel: str = r"$\theta_2$", show_minimum: bool = True):
+    """Log-spaced loss contours of a 2-D problem with optimisation paths drawn on top.
+
+    ``trajectories`` are arrays of shape (steps + 1, 2). Points outside the window are clipped
+    by the axes, so a diverging path leaves the picture instead of rescaling it.
+    """
+    xx, yy, zz = _grid_loss(problem, xlim, ylim)
+    floor = float(np.min(zz))
+    shifted = zz - floor + 1e-12
+    lv = np.geomspace(max(shifted.max() * 1e-4, 1e-10), shifted.max(), levels)
+    ax.contour(xx, yy, shifted, levels=lv, colors="0.6", linewidths=0.6)
+    colours = list(colours) if colours is not None else LINE_COLOURS
+    for i, path in enumerate(trajectories):
+        path = np.asarray(path)
+        label = labels[i] if i < len(labels) else None
+        ax.plot(path[:, 0], path[:, 1], "-o", ms=2.5, lw=1.2, color=colours[i % len(colours)], label=label)
+    if show_minimum and hasattr(problem, "minimizer"):
+        m = problem.minimizer()
+        ax.plot(m[0], m[1], marker="*", ms=10, color="black", ls="none", label="minimum")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_aspect("equal", adjustable="box")
+    if labels:
+        ax.legend(loc="upper right")
+    return ax
+
+
+def loss_curve(ax, losses, label: str | None = None, *, log: bool = True, optimum: float | None = None,
+               ylabel: str = "loss", xlabel: str = "update step t", **plot_kwargs):
+    """Loss against step on a log scale. With ``optimum`` the excess loss L − L* is drawn."""
+    y = np.asarray(losses, dtype=float)
+    if optimum is not None:
+        y = y - optimum
+        ylabel = f"{ylabel} − optimum"
+    with np.errstate(invalid="ignore"):
+        y = np.where(y > 0, y, np.nan) if log else y
+    ax.plot(np.arange(len(y)), y, label=label, **plot_kwargs)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label:
+        ax.legend()
+    return ax
+
+
+def lr_curve(ax, lrs, label: str | None = None, *, log: bool = False, xlabel: str = "update step t",
+             ylabel: str = r"learning rate $\eta_t$", **plot_kwargs):
+    """Learning rate against step (a schedule drawn over ``np.arange(T)``)."""
+    y = np.asarray(lrs, dtype=float)
+    ax.plot(np.arange(len(y)), y, label=label, **plot_kwargs)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label:
+        ax.legend()
+    return ax
+
+
+def mark_stability_limit(ax, limit: float, *, axis: str = "x", label: str | None = r"stability limit $2/\lambda_{max}$"):
+    """A dashed line at the stability limit (vertical on an LR axis by default)."""
+    line = ax.axvline if axis == "x" else ax.axhline
+    line(limit, color="#D55E00", ls="--", lw=1, label=label)
+    return ax
+
+
+def small_multiples(n: int, ncols: int = 3, width: float = 7.0, panel_height: float = 2.0, **kwargs):
+    """A grid of ``n`` panels (extra panels hidden); returns (fig, flat list of used axes)."""
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = new_figure(nrows, ncols, width=width, height=panel_height * nrows, squeeze=False, **kwargs)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def lr_loss_dashboard(lrs, losses, *, title: str | None = None, optimum: float | None = None) -> Figure:
+    """Two panels, learning rate and loss against step: the plot to log during any training run."""
+    fig, (a, b) = new_figure(1, 2, width=7.5, height=2.8)
+    lr_curve(a, lrs)
+    loss_curve(b, losses, optimum=optimum)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,196 @@
+"""Training loops: one run (:func:`minimize`) and a whole learning-rate sweep in one
+vectorised call (:func:`sweep`).
+
+Conventions
+-----------
+* ``theta0`` is converted to a float64 copy (integers are accepted here, unlike in the
+  optimizers, because a start point like ``[0, 0]`` is natural); it is never modified.
+* Update ``t = 0, 1, ..., steps - 1`` uses ``optimizer.lr_at(t)`` and the gradient at
+  ``params[t]``, producing ``params[t + 1]``. ``losses[t]`` is the FULL-batch loss at
+  ``params[t]``, even when the updates use minibatches.
+* Divergence: the run stops after update ``t`` (``diverged_at = t``) as soon as
+  ``losses[t + 1]`` is non-finite or exceeds ``blowup * max(|losses[0]|, 1e-12)``. The
+  offending point is kept as the last row. No numpy overflow warning escapes.
+* Minibatches: with ``batch_size`` set, each update calls
+  ``problem.stochastic_grad(theta, rng, batch_size)`` with
+  ``rng = np.random.default_rng(seed)``; with ``batch_size=None`` it calls ``problem.grad``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ._checks import as_float_array, check_int, check_positive
+
+__all__ = ["Trajectory", "SweepResult", "minimize", "sweep"]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One run. ``params`` (steps + 1, d): theta0, then the point after each update;
+    ``losses`` (steps + 1,): full-batch loss at each of them; ``lrs`` (steps,): the rate used
+    by each update; ``diverged_at``: index of the update after which the loss blew up
+    (None if it did not). ``steps`` counts the updates actually done."""
+
+    params: np.ndarray
+    losses: np.ndarray
+    lrs: np.ndarray
+    diverged: bool
+    diverged_at: int | None
+
+    @property
+    def steps(self) -> int:
+        return len(self.lrs)
+
+    @property
+    def final_loss(self) -> float:
+        """The last loss, or ``inf`` if the run diverged."""
+        return float("inf") if self.diverged else float(self.losses[-1])
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """K runs, one per learning rate ``lrs[k]``. ``params`` (steps + 1, K, d) and ``losses``
+    (steps + 1, K) as in :class:`Trajectory`, column k being run k. After a run diverges at
+    update ``t`` (``diverged_at[k] = t``, else -1), row ``t + 1`` holds the offending point and
+    every later row holds ``nan`` params and ``inf`` loss (the run stopped), so
+    ``losses.min(axis=0)`` is the best loss reached. ``final_loss`` (K,): last loss, ``inf``
+    for diverged runs."""
+
+    lrs: np.ndarray
+    params: np.ndarray
+    losses: np.ndarray
+    diverged: np.ndarray
+    diverged_at: np.ndarray
+    final_loss: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return self.losses.shape[0] - 1
+
+
+def _check_problem(problem: Any) -> None:
+    for name in ("loss", "grad"):
+        if not callable(getattr(problem, name, None)):
+            raise TypeError(f"problem must have a {name}(theta) method, got {type(problem).__name__}")
+
+
+def _check_optimizer(optimizer: Any, name: str = "optimizer") -> None:
+    for method in ("init", "update", "lr_at"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"{name} must have init/update/lr_at methods (see lrcourse.optimizers), "
+                            f"got {type(optimizer).__name__}")
+
+
+def _check_theta0(theta0: Any, problem: Any, batched_rows: int | None = None) -> np.ndarray:
+    """float64 copy of theta0, shape (d,) (or (K, d) in a sweep), finite."""
+    theta = as_float_array("theta0", theta0)
+    dim = getattr(problem, "dim", None)
+    ok_ndim = theta.ndim == 1 or (batched_rows is not None and theta.ndim == 2 and len(theta) == batched_rows)
+    if not ok_ndim or theta.shape[-1] == 0 or (dim is not None and theta.shape[-1] != dim):
+        d = dim if dim is not None else "d"
+        allowed = f"({d},)" if batched_rows is None else f"({d},) or ({batched_rows}, {d})"
+        raise ValueError(f"theta0 must have shape {allowed}, got {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta0 must hold finite numbers (no NaN or inf)")
+    return theta
+
+
+def _gradient_fn(problem: Any, batch_size: Any, seed: Any) -> Callable[[np.ndarray], np.ndarray]:
+    seed = check_int("seed", seed, minimum=0)
+    if batch_size is None:
+        return problem.grad
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if not callable(getattr(problem, "stochastic_grad", None)):
+        raise TypeError(f"batch_size needs a problem with stochastic_grad(theta, rng, batch_size), "
+                        f"got {type(problem).__name__}")
+    rng = np.random.default_rng(seed)
+    return lambda theta: problem.stochastic_grad(theta, rng, batch_size)
+
+
+def _loss_limit(loss0: np.ndarray, blowup: float) -> np.ndarray:
+    if not np.all(np.isfinite(loss0)):
+        raise ValueError("theta0 must give a finite loss")
+    return blowup * np.maximum(np.abs(loss0), 1e-12)
+
+
+def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: int | None = None,
+             seed: int = 0, blowup: float = 1e10) -> Trajectory:
+    """Run ``optimizer`` on ``problem`` for ``steps`` updates from ``theta0``.
+
+    ``params[t + 1], state = optimizer.update(params[t], g_t, state)`` with ``g_t`` the full
+    gradient (``batch_size=None``) or a minibatch gradient. Stops early if the loss diverges
+    (see the module docstring). Returns a :class:`Trajectory`.
+    """
+    _check_problem(problem)
+    _check_optimizer(optimizer)
+    steps = check_int("steps", steps, minimum=1)
+    theta = _check_theta0(theta0, problem)
+    grad = _gradient_fn(problem, batch_size, seed)
+    blowup = check_positive("blowup", blowup, allow_inf=True)
+
+    with np.errstate(all="ignore"):
+        losses = [float(problem.loss(theta))]
+        limit = float(_loss_limit(np.array(losses[0]), blowup))
+        params, lrs, diverged_at = [theta], [], None
+        state = optimizer.init(theta)
+        for t in range(steps):
+            lrs.append(float(optimizer.lr_at(t)))
+            theta, state = optimizer.update(theta, grad(theta), state)
+            params.append(theta)
+            losses.append(float(problem.loss(theta)))
+            if not (np.isfinite(losses[-1]) and losses[-1] <= limit):
+                diverged_at = t
+                break
+    return Trajectory(np.array(params), np.array(losses), np.array(lrs), diverged_at is not None, diverged_at)
+
+
+def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, steps: int, theta0: Any,
+          batch_size: int | None = None, seed: int = 0, blowup: float = 1e10) -> SweepResult:
+    """Run one optimizer at K learning rates at once: ``make_optimizer(lrs)`` gets the float64
+    array ``lrs`` (K,) and returns an optimizer whose rate is applied row-wise to params of
+    shape (K, d), e.g. ``sweep(problem, lambda lr: SGD(lr, momentum=0.9), lrs, 100, theta0)``.
+
+    ``theta0`` is (d,) (the same start for every run) or (K, d). All runs see the same
+    minibatches (common random numbers), so column k equals
+    ``minimize(problem, make_optimizer(lrs[k]), ...)`` up to rounding. A run that diverges is
+    stopped (see :class:`SweepResult`) while the others continue.
+    """
+    _check_problem(problem)
+    if not callable(make_optimizer):
+        raise TypeError(f"make_optimizer must be a callable lr_array -> optimizer, got {type(make_optimizer).__name__}")
+    lrs = as_float_array("lrs", lrs, ndim=1)
+    if len(lrs) == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs < 0):
+        raise ValueError("lrs must be a non-empty 1-D array of finite learning rates >= 0")
+    K = len(lrs)
+    steps = check_int("steps", steps, minimum=1)
+    theta0 = _check_theta0(theta0, problem, batched_rows=K)
+    theta = np.broadcast_to(theta0, (K, theta0.shape[-1])).copy()
+    grad = _gradient_fn(problem, batch_size, seed)
+    blowup = check_positive("blowup", blowup, allow_inf=True)
+    optimizer = make_optimizer(lrs.copy())
+    _check_optimizer(optimizer, "make_optimizer(lrs)")
+
+    params = np.full((steps + 1, K, theta.shape[1]), np.nan)
+    losses = np.full((steps + 1, K), np.inf)
+    diverged_at = np.full(K, -1)
+    with np.errstate(all="ignore"):
+        params[0], losses[0] = theta, problem.loss(theta)
+        limit = _loss_limit(losses[0], blowup)
+        alive = np.ones(K, dtype=bool)
+        state = optimizer.init(theta)
+        for t in range(steps):
+            new, state = optimizer.update(theta, grad(theta), state)
+            loss = problem.loss(new)
+            params[t + 1, alive], losses[t + 1, alive] = new[alive], loss[alive]
+            blew_up = alive & ~(np.isfinite(loss) & (loss <= limit))
+            diverged_at[blew_up] = t
+            alive &= ~blew_up
+            if not alive.any():
+                break
+            theta = np.where(alive[:, None], new, theta)  # stopped runs stay at their last finite point
+    diverged = diverged_at >= 0
+    final_loss = np.where(diverged, np.inf, losses[-1])
+    return SweepResult(lrs, params, losses, diverged, diverged_at, final_loss)

@@ -1,0 +1,241 @@
+"""Widgets whose sliders work in Jupyter *and* in the static HTML book (no kernel).
+
+:func:`explorer` renders one frame per point of a parameter grid when the notebook executes,
+puts the frames in (nested) ``ipywidgets.Stack``s of ``Image``s, and links each slider's
+``index`` to the stacks' ``selected_index`` with ``jslink``/``jsdlink``. The link lives in the
+browser, so moving a slider in the built HTML switches frames with no Python behind the page.
+
+:func:`live_explorer` is for inputs that cannot be gridded: it recomputes on every change,
+updating matplotlib artists in place and re-rendering one PNG. In the static HTML it shows the
+frame for the initial values (there is no kernel to recompute).
+
+Example::
+
+    def draw(fig, lr, kappa):
+        ax = fig.subplots()
+        ...
+    explorer(draw, lr=[0.01, 0.1, 1.0], kappa=[1, 10, 100])
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from .plots import STYLE
+
+__all__ = ["explorer", "live_explorer", "render_figure", "FrameStats", "format_value"]
+
+MAX_FRAMES = 400
+
+
+@dataclass
+class FrameStats:
+    """What building a widget cost: counts, seconds and bytes (read by ``lrcourse.bench``)."""
+
+    frames: int = 0
+    fmt: str = ""
+    compute_s: list[float] = field(default_factory=list)
+    draw_s: list[float] = field(default_factory=list)
+    raw_bytes: int = 0
+    gzip_bytes: int = 0
+
+    @property
+    def build_s(self) -> float:
+        return float(sum(self.compute_s) + sum(self.draw_s))
+
+
+def format_value(v: Any) -> str:
+    """Short slider label for a value: 0.001 → '0.001', 12500 → '1.25e+04', 'cos' → 'cos'."""
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def render_figure(fig: Figure, fmt: str = "png", dpi: int = 80) -> bytes:
+    """The figure as PNG or SVG bytes, reproducibly (no creation date in the metadata)."""
+    buf = io.BytesIO()
+    if fmt == "svg":
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    elif fmt == "png":
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    else:
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    return buf.getvalue()
+
+
+def _options(name: str, values: Any) -> list[tuple[str, Any]]:
+    """Normalise a grid to (label, value) pairs: a sequence of values or a {label: value} dict."""
+    if isinstance(values, Mapping):
+        pairs = [(str(k), v) for k, v in values.items()]
+    elif isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"grid {name!r} must be a sequence of values or a {{label: value}} dict, got {values!r}")
+    else:
+        pairs = [(format_value(v), v) for v in values]
+    if not pairs:
+        raise ValueError(f"grid {name!r} must hold at least one value")
+    labels = [p[0] for p in pairs]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"grid {name!r} has values with identical labels {labels}; pass a {{label: value}} dict")
+    return pairs
+
+
+def _initial_index(name: str, pairs, initial: Mapping[str, Any]) -> int:
+    if name not in initial:
+        return len(pairs) // 2
+    want = initial[name]
+    for i, (label, v) in enumerate(pairs):
+        if label == want or (not isinstance(v, np.ndarray) and v == want):
+            return i
+    raise ValueError(f"initial[{name!r}] = {want!r} is not one of the grid's values {[p[0] for p in pairs]}")
+
+
+def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = None,
+             initial: Mapping[str, Any] | None = None, descriptions: Mapping[str, str] | None = None,
+             figsize: tuple[float, float] = (7.0, 3.2), dpi: int = 80, fmt: str = "auto",
+             **grids: Any) -> widgets.VBox:
+    """Build a slider widget from a drawing function and one to three parameter grids.
+
+    Parameters
+    ----------
+    draw
+        ``draw(fig, **params)`` (or ``draw(fig, data, **params)`` when ``compute`` is given)
+        draws one frame on an empty :class:`~matplotlib.figure.Figure`.
+    compute
+        Optional ``compute(**params) -> data``, timed separately from drawing.
+    initial
+        Initial slider positions by name (a grid value or label); default: the middle value.
+    descriptions
+        Slider labels by name (default: the parameter name).
+    fmt
+        ``"png"``, ``"svg"`` or ``"auto"`` (render the first frame both ways and keep the format
+        that is smaller gzipped).
+    **grids
+        ``name=[values]`` or ``name={label: value}``; the first grid is the outer slider.
+
+    Returns a ``VBox`` (sliders above the frames) with a :class:`FrameStats` in ``.stats``.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    if compute is not None and not callable(compute):
+        raise TypeError(f"compute must be callable or None, got {type(compute).__name__}")
+    if not 1 <= len(grids) <= 3:
+        raise ValueError(f"explorer takes one to three parameter grids, got {len(grids)}: {list(grids)}")
+    if fmt not in ("auto", "png", "svg"):
+        raise ValueError(f"fmt must be 'auto', 'png' or 'svg', got {fmt!r}")
+    initial = dict(initial or {})
+    unknown = set(initial) - set(grids)
+    if unknown:
+        raise ValueError(f"initial names unknown parameters {sorted(unknown)}; grids are {list(grids)}")
+    names = list(grids)
+    options = [_options(n, grids[n]) for n in names]
+    n_frames = int(np.prod([len(o) for o in options]))
+    if n_frames > MAX_FRAMES:
+        raise ValueError(f"the grids make {n_frames} frames; at most {MAX_FRAMES} keep the page light")
+
+    stats = FrameStats(frames=n_frames)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+
+        def frame(values: tuple) -> widgets.Image:
+            params = {n: v for n, (_, v) in zip(names, values)}
+            t0 = time.perf_counter()
+            data = compute(**params) if compute is not None else None
+            t1 = time.perf_counter()
+            fig.clear()
+            if compute is not None:
+                draw(fig, data, **params)
+            else:
+                draw(fig, **params)
+            if not stats.fmt:
+                if fmt == "auto":
+                    candidates = {f: render_figure(fig, f, dpi) for f in ("svg", "png")}
+                    stats.fmt = min(candidates, key=lambda f: len(gzip.compress(candidates[f])))
+                    image = candidates[stats.fmt]
+                else:
+                    stats.fmt = fmt
+                    image = render_figure(fig, fmt, dpi)
+            else:
+                image = render_figure(fig, stats.fmt, dpi)
+            stats.compute_s.append(t1 - t0)
+            stats.draw_s.append(time.perf_counter() - t1)
+            stats.raw_bytes += len(image)
+            stats.gzip_bytes += len(gzip.compress(image))
+            return widgets.Image(value=image, format="svg+xml" if stats.fmt == "svg" else "png",
+                                 layout=widgets.Layout(width="100%", max_width=f"{int(figsize[0] * dpi)}px"))
+
+        def build(level: int, prefix: tuple) -> tuple[widgets.Widget, list[list[widgets.Stack]]]:
+            """A frame, or a Stack of sub-stacks; also returns the stacks of each depth."""
+            if level == len(names):
+                return frame(prefix), []
+            children, depth_stacks = [], [[] for _ in range(len(names) - level - 1)]
+            for opt in options[level]:
+                child, sub = build(level + 1, prefix + (opt,))
+                children.append(child)
+                for d, stacks in enumerate(sub):
+                    depth_stacks[d].extend(stacks)
+            stack = widgets.Stack(children=children, selected_index=_initial_index(names[level], options[level], initial))
+            return stack, [[stack]] + depth_stacks
+
+        top, stacks_by_depth = build(0, ())
+
+    descriptions = dict(descriptions or {})
+    sliders = []
+    for name, opts, stacks in zip(names, options, stacks_by_depth):
+        slider = widgets.SelectionSlider(
+            options=[label for label, _ in opts], index=_initial_index(name, opts, initial),
+            description=descriptions.get(name, name), continuous_update=True,
+            style={"description_width": "initial"}, layout=widgets.Layout(width="420px"),
+        )
+        for st in stacks:
+            (widgets.jslink if len(stacks) == 1 else widgets.jsdlink)((slider, "index"), (st, "selected_index"))
+        sliders.append(slider)
+    box = widgets.VBox([*sliders, top])
+    box.stats = stats
+    return box
+
+
+def live_explorer(setup: Callable[[Figure], Any], update: Callable[..., None], *,
+                  controls: Mapping[str, widgets.ValueWidget], figsize: tuple[float, float] = (7.0, 3.2),
+                  dpi: int = 80) -> widgets.VBox:
+    """A widget that recomputes on every change (for inputs that cannot be gridded).
+
+    ``setup(fig) -> handle`` creates the axes and artists once; ``update(handle, **values)``
+    changes the artists in place (``set_data``, ``set_ydata`` …) for the controls' current
+    values. The figure is re-rendered to one PNG per change. In the static HTML the widget
+    shows the frame of the initial values. ``.timings`` collects (compute+update, render)
+    seconds per update for the benchmark.
+    """
+    if not callable(setup) or not callable(update):
+        raise TypeError("setup and update must be callable")
+    if not controls:
+        raise ValueError("controls must name at least one widget, e.g. controls={'lr': FloatLogSlider()}")
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        handle = setup(fig)
+    image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=f"{int(figsize[0] * dpi)}px"))
+    timings: list[tuple[float, float]] = []
+
+    def refresh(*_):
+        t0 = time.perf_counter()
+        update(handle, **{name: c.value for name, c in controls.items()})
+        t1 = time.perf_counter()
+        with matplotlib.rc_context(STYLE):
+            image.value = render_figure(fig, "png", dpi)
+        timings.append((t1 - t0, time.perf_counter() - t1))
+
+    for c in controls.values():
+        c.observe(refresh, names="value")
+    refresh()
+    box = widgets.VBox([*controls.values(), image])
+    box.timings = timings
+    box.refresh = refresh
+    box.figure = fig
+    return box
