@@ -167,7 +167,7 @@ def exponential_decay(lr: float, gamma: float, period: float = 1, staircase: boo
     period, staircase = check_positive("period", period), _check_bool("staircase", staircase)
     def fn(t):
         p = np.floor(t / period) if staircase else t / period
-        return lr * gamma ** p
+        return lr * gamma ** p if lr > 0 else np.zeros_like(t)   # no 0·inf when gamma > 1
     return Schedule(fn, _fmt("exponential_decay", lr=lr, gamma=gamma, period=period, staircase=staircase))
 
 
@@ -459,8 +459,9 @@ class ReduceLROnPlateau:
 
 class BoldDriver:
     """The bold driver (Vogl et al. 1988; Battiti 1989): after each update, if the loss went
-    down multiply the rate by ``increase`` (> 1, a little bolder); if it went up (or is NaN)
-    multiply by ``decrease`` (< 1); if equal, keep it. The first ``step`` only records the loss.
+    down multiply the rate by ``increase`` (> 1, a little bolder); if it went up multiply by
+    ``decrease`` (< 1); if equal, keep it. A NaN loss counts as +inf. The first ``step`` only
+    records the loss.
 
     The classic version also rejects the update that raised the loss. The caller does that:
     with ``reject=True``, ``.rejected`` tells after each ``step`` that the caller should restore
@@ -481,11 +482,12 @@ class BoldDriver:
     def step(self, loss: float) -> float:
         """Record the loss after an update; return the learning rate for the next update."""
         loss = _loss(loss)
+        loss = math.inf if math.isnan(loss) else loss   # a NaN loss counts as +inf
         self.rejected = False
         if self.last_loss is not None:
             if loss < self.last_loss:
                 self.lr *= self.increase
-            elif not loss <= self.last_loss:     # went up, or NaN
+            elif loss > self.last_loss:
                 self.lr *= self.decrease
                 self.rejected = self.reject
         if not self.rejected:

@@ -79,6 +79,7 @@ def test_exponential_decay():
     close(S.exponential_decay(1e-6, 1.1)(50), 1e-6 * 1.1**50)       # LR range test grows
     with np.errstate(all="raise"):                                     # overflow is silent
         assert S.exponential_decay(1.0, 10.0)(1000) == math.inf
+        assert S.exponential_decay(0.0, 10.0)(1000) == 0.0
 
 
 def test_natural_exp_and_inverse_time():
@@ -247,7 +248,8 @@ def test_prop_cosine_restarts_matches_iteration(a, b, T0, m, t):
     while t_cur >= t_i:
         t_cur, t_i = t_cur - t_i, t_i * m
     v = S.cosine_restarts(hi, T0, m, lo)(t)
-    assert v == pytest.approx(lo + (hi - lo) * (1 + math.cos(math.pi * t_cur / t_i)) / 2, rel=1e-12, abs=1e-15)
+    expected = lo + (hi - lo) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+    assert v == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert lo - 1e-12 <= v <= hi + 1e-12
 
 
@@ -407,7 +409,8 @@ def test_reduce_on_plateau_threshold_and_eps():
 
 def test_bold_driver_hand_made():
     b = S.BoldDriver(1.0, increase=2.0, decrease=0.25)
-    assert [b.step(x) for x in [5, 4, 3, 3, 6, 5, math.nan, 1]] == [1, 2, 4, 4, 1, 2, 0.5, 1]   # NaN counts as +inf
+    # a NaN loss counts as +inf: down from it is an improvement
+    assert [b.step(x) for x in [5, 4, 3, 3, 6, 5, math.nan, 1]] == [1, 2, 4, 4, 1, 2, 0.5, 1]
 
 
 def test_bold_driver_reject():
@@ -441,14 +444,16 @@ class TestAgainstTorch:
         self.check(S.step_decay(0.3, 7, 0.6), lambda L, o: L.StepLR(o, 7, 0.6), 60, 0.3)
 
     def test_multistep_lr(self):
-        self.check(S.multistep_decay(0.3, [5, 12, 30], 0.2), lambda L, o: L.MultiStepLR(o, [5, 12, 30], 0.2), 50, 0.3)
+        self.check(S.multistep_decay(0.3, [5, 12, 30], 0.2),
+                   lambda L, o: L.MultiStepLR(o, [5, 12, 30], 0.2), 50, 0.3)
 
     def test_exponential_lr(self):
         self.check(S.exponential_decay(0.3, 0.95), lambda L, o: L.ExponentialLR(o, 0.95), 200, 0.3)
 
     @pytest.mark.parametrize("eta_min", [0.0, 0.01])
     def test_cosine_annealing_lr_within_T_max(self, eta_min):
-        self.check(S.cosine_annealing(0.3, 50, eta_min), lambda L, o: L.CosineAnnealingLR(o, 50, eta_min), 51, 0.3)
+        self.check(S.cosine_annealing(0.3, 50, eta_min),
+                   lambda L, o: L.CosineAnnealingLR(o, 50, eta_min), 51, 0.3)
 
     @pytest.mark.parametrize("T0, mult", [(7, 1), (3, 2), (2, 3)])
     def test_cosine_warm_restarts(self, T0, mult):
