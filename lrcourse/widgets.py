@@ -34,6 +34,8 @@ from .plots import STYLE
 __all__ = ["explorer", "live_explorer", "render_figure", "FrameStats", "format_value"]
 
 MAX_FRAMES = 400
+#: Every widget built in this Python session, in order (read by ``lrcourse.bench``).
+BUILT: list[widgets.VBox] = []
 
 
 @dataclass
@@ -199,6 +201,7 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
         sliders.append(slider)
     box = widgets.VBox([*sliders, top])
     box.stats = stats
+    BUILT.append(box)
     return box
 
 
@@ -238,4 +241,6 @@ def live_explorer(setup: Callable[[Figure], Any], update: Callable[..., None], *
     box.timings = timings
     box.refresh = refresh
     box.figure = fig
+    box.controls = dict(controls)
+    BUILT.append(box)
     return box

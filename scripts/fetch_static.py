@@ -24,6 +24,7 @@ PACKAGES = {
     "requirejs@2.3.7": "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
 }
 STAMP = VENDOR / "VERSIONS.txt"
+LAYOUT = "2"  # bump when the folder layout below changes
 
 
 def _keep_mathjax(name: str) -> bool:
@@ -37,7 +38,7 @@ def _keep_mathjax(name: str) -> bool:
 
 
 def main() -> int:
-    wanted = "\n".join(PACKAGES) + "\n"
+    wanted = "\n".join(PACKAGES) + f"\nlayout {LAYOUT}\n"
     if STAMP.exists() and STAMP.read_text() == wanted:
         return 0
     if shutil.which("npm") is None:
@@ -69,7 +70,7 @@ def main() -> int:
                         dest = VENDOR / "require.js"
                     elif name.endswith("html-manager") and n.startswith("package/dist/") and not n.endswith(
                         (".map", "embed.js", "libembed-amd.js", ".txt")):
-                        dest = VENDOR / "html-manager" / n[len("package/dist/"):]
+                        dest = VENDOR / "@jupyter-widgets" / "html-manager" / "dist" / n[len("package/dist/"):]
                     else:
                         continue
                     dest.parent.mkdir(parents=True, exist_ok=True)

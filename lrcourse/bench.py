@@ -1,0 +1,197 @@
+"""Benchmarks of the course: ``python -m lrcourse.bench [--quick] [--builds]``.
+
+Prints one table per topic (not part of the test run; timings depend on the machine):
+
+1. widgets — every widget of every notebook under ``book/``: frames, build time, compute and
+   drawing time per frame, page weight (raw and gzipped); live widgets: p95 of 50 varied
+   updates (compute, and compute + redraw);
+2. vectorised sweep — one optimizer over 200 learning rates × 1000 steps in one call against a
+   Python loop over the same runs (speed-up and largest difference);
+3. optimizer step overhead against ``torch.optim`` (when PyTorch is installed);
+4. whole course — execution time of every notebook; with ``--builds`` also a cold and a cached
+   book build.
+
+Targets (issue "Performance"): compute ≤ 5 ms/frame, widget ≤ 3 s, ≤ 300 KB gzipped per 20
+frames; live update p95 ≤ 30 ms compute, ≤ 100 ms with redraw; sweep ≥ 20× faster; lrcourse
+≥ 3× faster than torch on 2-D, within 2× on 10,000-D; notebooks ≤ 90 s together.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Injected as the last cell of each notebook: report every widget built while it ran.
+_REPORT_CELL = r'''
+import json as _json, time as _time, numpy as _np
+from lrcourse import widgets as _w
+_rows = []
+_rng = _np.random.default_rng(0)
+for _i, _box in enumerate(_w.BUILT):
+    if hasattr(_box, "stats"):
+        _s = _box.stats
+        _rows.append(dict(kind="frames", index=_i, frames=_s.frames, fmt=_s.fmt, build_s=_s.build_s,
+                          compute_ms=1e3 * float(_np.mean(_s.compute_s)), draw_ms=1e3 * float(_np.mean(_s.draw_s)),
+                          raw_kb=_s.raw_bytes / 1024, gzip_kb=_s.gzip_bytes / 1024))
+    else:
+        _box.timings.clear()
+        for _ in range(50):
+            for _c in _box.controls.values():
+                if hasattr(_c, "options") and len(_c.options):
+                    _c.index = int(_rng.integers(len(_c.options)))
+                elif hasattr(_c, "min") and hasattr(_c, "max"):
+                    _v = _rng.uniform(_c.min, _c.max)
+                    _c.value = int(round(_v)) if isinstance(_c.value, int) else _v
+            _box.refresh()
+        _t = _np.array(_box.timings)
+        _rows.append(dict(kind="live", index=_i, updates=len(_t),
+                          p95_compute_ms=1e3 * float(_np.percentile(_t[:, 0], 95)),
+                          p95_total_ms=1e3 * float(_np.percentile(_t.sum(axis=1), 95))))
+print("@@BENCH@@" + _json.dumps(_rows))
+'''
+
+
+def notebooks() -> list[Path]:
+    book = ROOT / "book"
+    return sorted(p for p in book.rglob("*.ipynb")
+                  if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts and "release" not in p.parts)
+
+
+def run_notebook(path: Path, timeout: int = 600) -> tuple[float, list[dict]]:
+    """Execute a notebook (in its folder) plus the report cell; return (seconds, widget rows)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(_REPORT_CELL))
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    t0 = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - t0
+    rows = []
+    for out in nb.cells[-1].get("outputs", []):
+        text = out.get("text", "")
+        if "@@BENCH@@" in text:
+            rows = json.loads(text.split("@@BENCH@@", 1)[1])
+    return seconds, rows
+
+
+def bench_sweep(n_lrs: int = 200, steps: int = 1000) -> dict:
+    from lrcourse.optimizers import SGD
+    from lrcourse.problems import LinearRegression, make_linear_data
+    from lrcourse.train import minimize, sweep
+
+    problem = LinearRegression(*make_linear_data())
+    lrs = np.geomspace(1e-3, 1.4, n_lrs)
+    theta0 = np.zeros(problem.dim)
+    t0 = time.perf_counter()
+    res = sweep(problem, lambda lr: SGD(lr=lr), lrs, steps, theta0)
+    t_vec = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    finals = [minimize(problem, SGD(lr=float(lr)), steps, theta0).final_loss for lr in lrs]
+    t_loop = time.perf_counter() - t0
+    diff = float(np.max(np.abs(np.asarray(finals) - res.final_loss)))
+    return dict(vectorised_s=t_vec, loop_s=t_loop, speedup=t_loop / t_vec, max_abs_diff=diff)
+
+
+def bench_optimizer_step(repeats: int = 2000) -> list[dict]:
+    from lrcourse import optimizers
+
+    try:
+        import torch
+    except ImportError:  # optional extra
+        torch = None
+    rows = []
+    for dim in (2, 10_000):
+        rng = np.random.default_rng(0)
+        p = rng.standard_normal(dim)
+        g = rng.standard_normal(dim)
+        for name, ours, theirs in [("SGD momentum", lambda: optimizers.SGD(lr=0.01, momentum=0.9),
+                                    lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9)),
+                                   ("Adam", lambda: optimizers.Adam(lr=1e-3),
+                                    lambda ps: torch.optim.Adam(ps, lr=1e-3))]:
+            opt = ours()
+            state = opt.init(p)
+            params = p
+            t0 = time.perf_counter()
+            for _ in range(repeats):
+                params, state = opt.update(params, g, state)
+            t_ours = (time.perf_counter() - t0) / repeats
+            row = dict(optimizer=name, dim=dim, lrcourse_us=1e6 * t_ours)
+            if torch is not None:
+                tp = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+                tp.grad = torch.tensor(g, dtype=torch.float64)
+                topt = theirs([tp])
+                t0 = time.perf_counter()
+                for _ in range(repeats):
+                    topt.step()
+                t_torch = (time.perf_counter() - t0) / repeats
+                row.update(torch_us=1e6 * t_torch, torch_over_lrcourse=t_torch / t_ours)
+            rows.append(row)
+    return rows
+
+
+def bench_builds() -> dict:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    out = Path(tempfile.mkdtemp(prefix="lrcourse-bench-"))
+    times = {}
+    try:
+        for label in ("cold", "cached"):
+            t0 = time.perf_counter()
+            subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+                           check=True, capture_output=True)
+            times[f"{label}_build_s"] = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return times
+
+
+def _table(rows: list[dict], title: str) -> str:
+    if not rows:
+        return f"\n{title}\n(none)\n"
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
+    cells = [[fmt(r.get(c, "")) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    line = lambda vals: "| " + " | ".join(v.ljust(w) for v, w in zip(vals, widths)) + " |"
+    return "\n".join([f"\n{title}", line(cols), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *(line(r) for r in cells)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip executing the notebooks")
+    parser.add_argument("--builds", action="store_true", help="also time a cold and a cached book build")
+    args = parser.parse_args(argv)
+
+    print(_table([bench_sweep()], "Vectorised sweep: SGD, 200 learning rates x 1000 steps, regression problem"))
+    print(_table(bench_optimizer_step(), "One optimizer update (microseconds; ratio > 1: lrcourse faster)"))
+    if not args.quick:
+        widget_rows, nb_rows = [], []
+        for path in notebooks():
+            seconds, rows = run_notebook(path)
+            name = str(path.relative_to(ROOT / "book"))
+            nb_rows.append(dict(notebook=name, seconds=seconds, widgets=len(rows)))
+            widget_rows += [dict(notebook=name, **r) for r in rows]
+            print(f"  executed {name} in {seconds:.1f} s", file=sys.stderr)
+        nb_rows.append(dict(notebook="TOTAL", seconds=sum(r["seconds"] for r in nb_rows),
+                            widgets=sum(r["widgets"] for r in nb_rows)))
+        print(_table([r for r in widget_rows if r["kind"] == "frames"], "Widgets with precomputed frames"))
+        print(_table([r for r in widget_rows if r["kind"] == "live"], "Live widgets (50 varied updates)"))
+        print(_table(nb_rows, "Notebook execution (kernel start included)"))
+    if args.builds:
+        print(_table([bench_builds()], "Book build (seconds)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

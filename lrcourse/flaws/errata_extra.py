@@ -1,0 +1,435 @@
+"""Flaws found while writing the errata appendix, and the appendix's own machinery.
+
+Reproductions (our own code with the article's defect) and fixes for the IDs that no chapter
+owns, one line per ID:
+
+- 000-C9  §4.2: the inverse-time rule uses the learning rate as its own decay constant, so the
+  decay speed changes whenever the learning rate is changed (half-life 1/η0 steps).
+- 001-C6  §4.2–4.4: even with the gradient corrected, the code's η = 0.01 for 1000 steps stops
+  far short of the least-squares fit (the flat direction of the Hessian needs ~10× more).
+- 002-M8  §1.1: the learning rate is called the distance moved along the negative gradient;
+  the distance is η·‖∇J‖, and a method whose steps really have length η cannot converge.
+
+The reference entries (000-R, 001-R, 003-R) are bibliographic, not code: their data are the
+``references`` lists in ``book/errata.yml``, checked against ``book/references.bib``.
+
+The rest of the module renders the appendix ``book/errata.ipynb`` from ``book/errata.yml``:
+:func:`load_catalogue`, :func:`run_entry`, :func:`render_entry`, :func:`render_index`,
+:func:`build_notebook` (regenerate the notebook with ``python -m lrcourse.flaws.errata_extra``).
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..problems import LinearRegression, article001_data, make_linear_data
+from ..schedules import inverse_time_decay
+
+# ---------------------------------------------------------------------------------------------
+# 000-C9: one argument doubles as initial rate and decay constant
+# ---------------------------------------------------------------------------------------------
+
+
+def tied_inverse_time(lr: float, t: int) -> float:
+    """Article 000's shape: ``lr / (1 + lr * t)``; the rate is also the decay constant."""
+    return lr / (1 + lr * t)
+
+
+def _halving_step(rate, lr0: float) -> int:
+    """First step t at which ``rate(t) <= lr0 / 2``."""
+    t = 0
+    while rate(t) > lr0 / 2:
+        t += 1
+    return t
+
+
+def repro_000_C9() -> dict:
+    out: dict[str, Any] = {}
+    for lr in (0.1, 0.01, 0.001):
+        out[f"halving step, lr {lr:g}"] = _halving_step(lambda t: tied_inverse_time(lr, t), lr)
+    for lr in (0.1, 0.01, 0.001):
+        out[f"lr(1000) / lr(0), lr {lr:g}"] = float(tied_inverse_time(lr, 1000) / lr)
+    return out
+
+
+def fix_000_C9(k: float = 0.01) -> dict:
+    out: dict[str, Any] = {"decay constant k": k}
+    for lr in (0.1, 0.01, 0.001):
+        out[f"halving step, lr {lr:g}"] = _halving_step(inverse_time_decay(lr, k), lr)
+    for lr in (0.1, 0.01, 0.001):
+        out[f"lr(1000) / lr(0), lr {lr:g}"] = float(inverse_time_decay(lr, k)(1000) / lr)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 001-C6: the code's hyperparameters are too small even once the gradient is right
+# ---------------------------------------------------------------------------------------------
+
+X_TEST_001 = (2.0, 3.0, 4.0)
+
+
+def fit_line_mse(lr: float, steps: int = 1000, beta: float | None = None, ema: bool = False) -> np.ndarray:
+    """Fit ``y = w x + b`` to article 001's data with the MSE gradient ``2 Xᵀr/m``, from w = b = 0.
+
+    ``beta=None``: plain GD. Otherwise momentum: heavy ball ``v ← βv + g`` or, with ``ema=True``,
+    the moving-average form ``v ← βv + (1−β)g`` of article 001. Returns the predictions at 2, 3, 4.
+    """
+    x, y = article001_data()
+    X = np.column_stack([np.ones_like(x), x])
+    theta, v = np.zeros(2), np.zeros(2)
+    for _ in range(steps):
+        g = 2 * X.T @ (X @ theta - y) / len(y)
+        if beta is None:
+            theta = theta - lr * g
+        else:
+            v = beta * v + ((1 - beta) * g if ema else g)
+            theta = theta - lr * v
+    return theta[0] + theta[1] * np.array(X_TEST_001)
+
+
+def _lstsq_predictions_001() -> np.ndarray:
+    x, y = article001_data()
+    X = np.column_stack([np.ones_like(x), x])
+    b, w = np.linalg.lstsq(X, y, rcond=None)[0]
+    return b + w * np.array(X_TEST_001)
+
+
+def _mse_hessian_eigs_001() -> np.ndarray:
+    x, _ = article001_data()
+    X = np.column_stack([np.ones_like(x), x])
+    return np.linalg.eigvalsh(2 * X.T @ X / len(x))
+
+
+def repro_001_C6() -> dict:
+    target = _lstsq_predictions_001()
+    gd = fit_line_mse(0.01)
+    ema = fit_line_mse(0.01, beta=0.9, ema=True)
+    lam_min = float(_mse_hessian_eigs_001()[0])
+    return {
+        "least-squares predictions at x = 2, 3, 4": [float(v) for v in target],
+        "GD, lr 0.01, 1000 steps": [float(v) for v in gd],
+        "EMA momentum, lr 0.01, beta 0.9, 1000 steps": [float(v) for v in ema],
+        "largest prediction error, GD": float(np.max(np.abs(gd - target))),
+        "smallest Hessian eigenvalue (MSE)": lam_min,
+        "error left along it, (1 - 0.01 lambda_min)^1000": float((1 - 0.01 * lam_min) ** 1000),
+    }
+
+
+def fix_001_C6() -> dict:
+    target = _lstsq_predictions_001()
+    gd = fit_line_mse(0.1)
+    hb = fit_line_mse(0.01, beta=0.9)
+    lam = _mse_hessian_eigs_001()
+    return {
+        "stability limit 2/lambda_max (MSE)": float(2 / lam[-1]),
+        "GD, lr 0.1, 1000 steps": [float(v) for v in gd],
+        "heavy ball, lr 0.01, beta 0.9, 1000 steps": [float(v) for v in hb],
+        "largest prediction error, GD lr 0.1": float(np.max(np.abs(gd - target))),
+        "largest prediction error, heavy ball": float(np.max(np.abs(hb - target))),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 002-M8: the learning rate is not the distance moved
+# ---------------------------------------------------------------------------------------------
+
+
+def gd_step_lengths(lr: float = 0.1, steps: int = 1000, normalised: bool = False):
+    """GD on the synthetic half-MSE problem from θ = 0; returns (problem, θ_final, step lengths).
+
+    ``normalised=True`` moves exactly ``lr`` along −∇J/‖∇J‖ (what "η is the distance" would mean).
+    """
+    problem = LinearRegression(*make_linear_data())
+    theta, lengths = np.zeros(2), []
+    for _ in range(steps):
+        g = problem.grad(theta)
+        step = lr * g / np.linalg.norm(g) if normalised else lr * g
+        theta = theta - step
+        lengths.append(float(np.linalg.norm(step)))
+    return problem, theta, np.array(lengths)
+
+
+def repro_002_M8() -> dict:
+    problem, theta, lengths = gd_step_lengths(0.1)
+    _, theta_n, lengths_n = gd_step_lengths(0.1, normalised=True)
+    star = problem.solution()
+    return {
+        "learning rate": 0.1,
+        "GD: length of step 1": float(lengths[0]),
+        "GD: length of step 100": float(lengths[99]),
+        "GD: length of step 1000": float(lengths[999]),
+        "steps of length exactly lr: distance to optimum after 1000 steps": float(np.linalg.norm(theta_n - star)),
+        "steps of length exactly lr: final half-MSE": float(problem.loss(theta_n)),
+    }
+
+
+def fix_002_M8() -> dict:
+    problem = LinearRegression(*make_linear_data())
+    theta, worst = np.zeros(2), 0.0
+    for _ in range(1000):
+        g = problem.grad(theta)
+        new = theta - 0.1 * g
+        worst = max(worst, abs(np.linalg.norm(new - theta) - 0.1 * np.linalg.norm(g)))
+        theta = new
+    return {
+        "largest |step length - lr * gradient norm|": float(worst),
+        "GD lr 0.1: distance to optimum after 1000 steps": float(np.linalg.norm(theta - problem.solution())),
+        "GD lr 0.1: final half-MSE": float(problem.loss(theta)),
+        "optimal half-MSE": float(problem.min_loss()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering the appendix from book/errata.yml
+# ---------------------------------------------------------------------------------------------
+
+KINDS = {"M": "claim or formula", "C": "code sample", "V": "variant worth a note", "R": "references"}
+_ID = re.compile(r"^(\d{3})-([A-Z]+)(\d*)$")
+
+
+def load_catalogue(path: str | Path) -> dict:
+    """Read ``errata.yml``: ``{"articles": [...], "entries": [...]}``."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def label_of(ident: str) -> str:
+    """'000-C1' -> 'errata-000-c1' (MyST/Sphinx labels are compared in lower case)."""
+    return "errata-" + ident.lower()
+
+
+def kind_of(ident: str) -> str:
+    m = _ID.match(ident)
+    if not m:
+        raise ValueError(f"bad errata ID {ident!r}")
+    return m.group(2)
+
+
+def run_entry(ident: str) -> dict:
+    """Run the reproduction and the fix of ``ident``: ``{"repro": dict, "fix": dict}``.
+
+    Warnings (overflow in a diverging run, say) are silenced: the numbers show the failure.
+    """
+    from . import run
+
+    out = {}
+    for which in ("repro", "fix"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out[which] = run(ident, which)
+    return out
+
+
+def _fmt_value(v: Any, fmt: str | None = None) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return format(int(v), fmt or "d")
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        return format(v, fmt or ".4g")
+    if isinstance(v, str):
+        text = " ".join(v.split())
+        if len(text) > 160:
+            text = text[:157] + "…"
+        fence = "``" if "`" in text else "`"
+        pad = " " if fence == "``" else ""
+        return f"{fence}{pad}{text}{pad}{fence}"
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_fmt_value(x, fmt)}" for k, x in v.items())
+    if isinstance(v, (list, tuple, np.ndarray)):
+        items = list(v)
+        if len(items) > 8:
+            items = items[:4] + ["…"] + items[-3:]
+        return "[" + ", ".join(x if x == "…" else _fmt_value(x, fmt) for x in items) + "]"
+    if v is None:
+        return "—"
+    return f"`{v!r}`"
+
+
+def _escape_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(result: dict, show: list | None = None) -> str:
+    """A two-column markdown table of a repro/fix dict (all keys, or those of ``show``)."""
+    rows = []
+    items = show if show else [{"key": k} for k in result]
+    for item in items:
+        item = {"key": item} if isinstance(item, str) else item
+        key = item["key"]
+        label = item.get("label", str(key).replace("_", " "))
+        rows.append(f"| {_escape_cell(label)} | {_escape_cell(_fmt_value(result[key], item.get('fmt')))} |")
+    if not rows:
+        return "*(no values returned)*"
+    return "| measured | value |\n| :-- | --: |\n" + "\n".join(rows)
+
+
+def anchor_role(anchor: str, book_dir: str | Path) -> str:
+    """``{doc}`name``` if ``anchor`` names a page of the book, else ``{ref}`label```."""
+    book_dir = Path(book_dir)
+    if any((book_dir / f"{anchor}{ext}").exists() for ext in (".ipynb", ".md")):
+        return f"{{doc}}`{anchor}`"
+    return f"{{ref}}`{anchor}`"
+
+
+def render_references(entry: dict) -> str:
+    lines = ["| # | as the article cites it (paraphrased) | what is wrong | correct entry |",
+             "| :-- | :-- | :-- | :-- |"]
+    for c in entry["citations"]:
+        keys = c.get("keys") or []
+        correct = "; ".join(f"{{cite:t}}`{k}`" for k in keys) if keys else "none: not found as cited"
+        lines.append(f"| {_escape_cell(str(c['number']))} | {_escape_cell(c['as_cited'])} | "
+                     f"{_escape_cell(c['problem'])} | {correct} |")
+    return "\n".join(lines)
+
+
+def render_entry(entry: dict, results: dict | None, book_dir: str | Path) -> str:
+    """The body of one errata entry as MyST markdown (no headings: the notebook has them)."""
+    where = f"article {entry['article']}, {entry['section']}" if entry.get("section") else f"article {entry['article']}"
+    parts = [f"**Where:** {where} · **kind:** {KINDS[entry['kind']]}",
+             f"**The claim, in our words.** {entry['claim'].strip()}"]
+    if entry["kind"] == "R":
+        parts.append(f"**What is wrong.** {entry['what'].strip()}")
+        parts.append(render_references(entry))
+        parts.append(f"**The fix.** {entry['fix'].strip()}")
+    else:
+        show = entry.get("show") or {}
+        parts.append(f"**What actually happens.** {entry['what'].strip()} "
+                     "Measured by running our minimal reproduction:")
+        parts.append(table(results["repro"], show.get("repro")))
+        parts.append(f"**The fix.** {entry['fix'].strip()} Measured by running the corrected version:")
+        parts.append(table(results["fix"], show.get("fix")))
+    parts.append(f"**Taught properly in:** {anchor_role(entry['anchor'], book_dir)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def render_article_note(article: dict) -> str:
+    return article["structure"].strip() + "\n\n**References:** " + article["references"].strip() + "\n"
+
+
+def render_index(catalogue: dict) -> str:
+    """A table of every entry: ID (linked), article section, kind, one-line title."""
+    lines = ["| ID | where | kind | flaw |", "| :-- | :-- | :-- | :-- |"]
+    for e in catalogue["entries"]:
+        lines.append(f"| {{ref}}`{e['id']} <{label_of(e['id'])}>` | {e['article']} {_escape_cell(e.get('section', ''))} | "
+                     f"{KINDS[e['kind']]} | {_escape_cell(e['title'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def heading_of(entry: dict) -> str:
+    return f"{entry['id']}: {entry['title']}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook: static headings and labels (for the page's table of contents and for links)
+# and, under each, one hidden code cell that renders the entry from the YAML when it runs.
+# ---------------------------------------------------------------------------------------------
+
+_MYST_OUT = {"tags": ["remove-input"], "mystnb": {"markdown_format": "myst"}}
+
+_INTRO = """\
+# Errata of the five source articles
+
+This appendix is for a reader who has one of the five source articles in hand. Every flaw we
+found has an identifier, for example `000-C1` (article 000, code sample 1): `M` marks a claim or
+formula, `C` a code sample, `V` a variant that is legitimate but needs a note, `R` the list of
+references. The identifiers of the first catalogue are kept unchanged so that they can be cited;
+flaws found later continue its numbering.
+
+Each entry says where the flaw is, restates the claim in our own words, shows what actually
+happens when a minimal reproduction (our own code with the same defect, never the article's)
+is run, shows the corrected version run the same way, and links to the chapter that teaches the
+topic properly. Every number below is computed when the book is built, by the functions of
+`lrcourse.flaws` (`run(ID, "repro")` and `run(ID, "fix")`); the list itself is the data file
+`book/errata.yml`.
+"""
+
+_SETUP = """\
+from pathlib import Path
+
+from myst_nb import glue
+
+from lrcourse import flaws
+from lrcourse.flaws import errata_extra as E
+
+catalogue = E.load_catalogue("errata.yml")
+entries = {e["id"]: e for e in catalogue["entries"]}
+articles = {a["id"]: a for a in catalogue["articles"]}
+results = {i: E.run_entry(i) for i, e in entries.items() if e["kind"] != "R"}
+
+registered = set(flaws.registry())
+missing = sorted(i for i, e in entries.items() if e["kind"] != "R" and i not in registered)
+assert not missing, f"no reproduction for {missing}"
+assert all(set(r) == {"repro", "fix"} for r in results.values())
+
+glue("errata_n_entries", len(entries), display=False)
+glue("errata_n_code", sum(e["kind"] != "R" for e in entries.values()), display=False)
+glue("errata_n_articles", len(articles), display=False)
+
+
+def show(ident):
+    from IPython.display import Markdown
+    return Markdown(E.render_entry(entries[ident], results.get(ident), "."))
+
+
+def show_article(article_id):
+    from IPython.display import Markdown
+    return Markdown(E.render_article_note(articles[article_id]))
+"""
+
+_COUNTS = """\
+The catalogue holds {glue:text}`errata_n_entries` entries over {glue:text}`errata_n_articles`
+articles; {glue:text}`errata_n_code` of them come with an executed reproduction and fix (the
+others are about the reference lists). The index links to each entry.
+"""
+
+
+def build_notebook(catalogue: dict) -> dict:
+    """The appendix notebook (nbformat 4 dict, no outputs) for ``catalogue``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update({
+        "jupytext": {"formats": "ipynb"},
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [md(_INTRO), code(_SETUP, metadata={"tags": ["remove-cell"]}), md(_COUNTS),
+             md("(errata-index)=\n## Index of the entries"),
+             code("from IPython.display import Markdown\nMarkdown(E.render_index(catalogue))", metadata=dict(_MYST_OUT))]
+    for art in catalogue["articles"]:
+        cells.append(md(f"(errata-{art['id']})=\n## Article {art['id']}: {art['title']}"))
+        cells.append(code(f'show_article("{art["id"]}")', metadata=dict(_MYST_OUT)))
+        for e in catalogue["entries"]:
+            if e["article"] == art["id"]:
+                cells.append(md(f"({label_of(e['id'])})=\n### {heading_of(e)}"))
+                cells.append(code(f'show("{e["id"]}")', metadata=dict(_MYST_OUT)))
+    for i, c in enumerate(cells):   # stable ids so that regenerating gives the same file
+        c["id"] = f"errata-{i:03d}"
+    nb.cells = cells
+    return nb
+
+
+def write_notebook(yml: str | Path, out: str | Path) -> None:
+    import nbformat
+
+    nbformat.write(build_notebook(load_catalogue(yml)), str(out))
+
+
+if __name__ == "__main__":  # python -m lrcourse.flaws.errata_extra  (from the project root)
+    root = Path.cwd()
+    write_notebook(root / "book" / "errata.yml", root / "book" / "errata.ipynb")
+    print("wrote book/errata.ipynb")
