@@ -8,9 +8,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
+# Keras 3 runs on the PyTorch backend here (no TensorFlow needed)
+export KERAS_BACKEND ?= torch
 NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' -not -path 'book/assignments/release/*')
 
-.PHONY: book test setup setup-test frameworks browser static clean lab bench student-assignments
+.PHONY: book test setup setup-test frameworks browser static clean lab bench student-assignments strip
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +68,10 @@ bench: setup
 
 student-assignments: setup
 	$(BIN)/python scripts/make_student_versions.py
+
+# normalise notebooks before committing (what `make test` verifies)
+strip: $(VENV)/.core
+	$(BIN)/nbstripout $(NOTEBOOKS)
 
 clean:
 	rm -rf _build

@@ -24,7 +24,8 @@ PACKAGES = {
     "requirejs@2.3.7": "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
 }
 STAMP = VENDOR / "VERSIONS.txt"
-LAYOUT = "2"  # bump when the folder layout below changes
+LAYOUT = "3"
+FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}  # bump when the folder layout below changes
 
 
 def _keep_mathjax(name: str) -> bool:
@@ -73,8 +74,13 @@ def main() -> int:
                         dest = VENDOR / "@jupyter-widgets" / "html-manager" / "dist" / n[len("package/dist/"):]
                     else:
                         continue
+                    data = tar.extractfile(member).read()
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    dest.write_bytes(tar.extractfile(member).read())
+                    dest.write_bytes(data)
+                    if name.endswith("html-manager") and dest.suffix in FONT_SUFFIXES:
+                        # webpack resolves the fonts against the AMD module's URL, which is
+                        # vendor/@jupyter-widgets/ for one of the bundles: serve them there too
+                        (VENDOR / "@jupyter-widgets" / dest.name).write_bytes(data)
     STAMP.write_text(wanted)
     print(f"fetch_static: vendored {', '.join(PACKAGES)} into {VENDOR.relative_to(ROOT)}")
     return 0

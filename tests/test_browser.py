@@ -186,3 +186,16 @@ def test_no_cdn_in_html():
         if refs:
             offenders[p] = refs
     assert not offenders, f"pages loading from outside the site: {offenders}"
+
+
+@pytest.mark.parametrize("query", ["warmup", "余弦"])
+def test_search_finds(query, server, browser):
+    """The theme's search (client-side, no server) finds English and Chinese glossary terms."""
+    page = browser.new_page()
+    page.goto(f"{server}/search.html?q={query}", wait_until="load")
+    page.wait_for_selector("#search-results ul.search li", timeout=20000)
+    hits = page.locator("#search-results ul.search li a").evaluate_all("els => els.map(e => e.href)")
+    page.close()
+    assert hits, f"search for {query!r} found nothing"
+    if query == "余弦":
+        assert any("glossary" in h for h in hits), f"search for {query!r} does not find the glossary: {hits}"
