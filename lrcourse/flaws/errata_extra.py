@@ -262,18 +262,29 @@ def _escape_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def table(result: dict, show: list | None = None) -> str:
-    """A two-column markdown table of a repro/fix dict (all keys, or those of ``show``)."""
-    rows = []
-    items = show if show else [{"key": k} for k in result]
-    for item in items:
+def table(result: dict, show: list | None = None, rest: bool = True) -> str:
+    """A two-column markdown table of a repro/fix dict.
+
+    ``show`` lists the keys to present first, each a key or ``{key, label, fmt}``; keys it names
+    that the dict lacks are skipped (the tests report them). With ``rest`` the other keys follow
+    with their own names as labels.
+    """
+    rows, seen = [], set()
+    for item in show or []:
         item = {"key": item} if isinstance(item, str) else item
         key = item["key"]
+        if key not in result:
+            continue
+        seen.add(key)
         label = item.get("label", str(key).replace("_", " "))
         rows.append(f"| {_escape_cell(label)} | {_escape_cell(_fmt_value(result[key], item.get('fmt')))} |")
+    if rest or not show:
+        for key, value in result.items():
+            if key not in seen:
+                rows.append(f"| {_escape_cell(str(key).replace('_', ' '))} | {_escape_cell(_fmt_value(value))} |")
     if not rows:
         return "*(no values returned)*"
-    return "| measured | value |\n| :-- | --: |\n" + "\n".join(rows)
+    return "| measured | value |\n| :-- | :-- |\n" + "\n".join(rows)
 
 
 def anchor_role(anchor: str, book_dir: str | Path) -> str:
@@ -308,10 +319,11 @@ def render_entry(entry: dict, results: dict | None, book_dir: str | Path) -> str
         show = entry.get("show") or {}
         parts.append(f"**What actually happens.** {entry['what'].strip()} "
                      "Measured by running our minimal reproduction:")
-        parts.append(table(results["repro"], show.get("repro")))
+        parts.append(table(results["repro"], show.get("repro"), show.get("rest", True)))
         parts.append(f"**The fix.** {entry['fix'].strip()} Measured by running the corrected version:")
-        parts.append(table(results["fix"], show.get("fix")))
-    parts.append(f"**Taught properly in:** {anchor_role(entry['anchor'], book_dir)}")
+        parts.append(table(results["fix"], show.get("fix"), show.get("rest", True)))
+    lead = "Corrected entries in" if entry["kind"] == "R" else "Taught properly in"
+    parts.append(f"**{lead}:** {anchor_role(entry['anchor'], book_dir)}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -357,8 +369,6 @@ topic properly. Every number below is computed when the book is built, by the fu
 """
 
 _SETUP = """\
-from pathlib import Path
-
 from myst_nb import glue
 
 from lrcourse import flaws
@@ -396,6 +406,16 @@ others are about the reference lists). The index links to each entry.
 """
 
 
+def catalogue_digest(catalogue: dict) -> str:
+    """A short hash of the catalogue. It is written into the notebook's first code cell, so that
+    an edit of errata.yml changes the code and invalidates Jupyter Book's execution cache."""
+    import hashlib
+    import json
+
+    text = json.dumps(catalogue, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def build_notebook(catalogue: dict) -> dict:
     """The appendix notebook (nbformat 4 dict, no outputs) for ``catalogue``."""
     import nbformat
@@ -407,7 +427,8 @@ def build_notebook(catalogue: dict) -> dict:
         "language_info": {"name": "python"},
     })
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    cells = [md(_INTRO), code(_SETUP, metadata={"tags": ["remove-cell"]}), md(_COUNTS),
+    setup = f"# generated from errata.yml (digest {catalogue_digest(catalogue)}) by lrcourse.flaws.errata_extra\n" + _SETUP
+    cells = [md(_INTRO), code(setup, metadata={"tags": ["remove-cell"]}), md(_COUNTS),
              md("(errata-index)=\n## Index of the entries"),
              code("from IPython.display import Markdown\nMarkdown(E.render_index(catalogue))", metadata=dict(_MYST_OUT))]
     for art in catalogue["articles"]:
@@ -418,7 +439,7 @@ def build_notebook(catalogue: dict) -> dict:
                 cells.append(md(f"({label_of(e['id'])})=\n### {heading_of(e)}"))
                 cells.append(code(f'show("{e["id"]}")', metadata=dict(_MYST_OUT)))
     for i, c in enumerate(cells):   # stable ids so that regenerating gives the same file
-        c["id"] = f"errata-{i:03d}"
+        c["id"] = str(i)
     nb.cells = cells
     return nb
 

@@ -21,6 +21,7 @@ Every function is our own code. ``repro_*`` and ``fix_*`` return plain Python va
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from ..train import minimize, sweep
 __all__ = [
     "regression", "design", "gd_sign_error", "gd_corrected", "line_fit_shape_bug", "line_fit_corrected",
     "fit_inplace", "fit_copy", "gd_frozen_gradient", "TiltedDoubleWell", "perpendicular_fit",
+    "backward_signal_by_layer", "Panel", "Backdrop", "make_backdrop",
 ]
 
 
@@ -422,14 +424,19 @@ def fix_001_M14() -> dict:
 
 def _small_rates_same_basin() -> dict:
     """GD from x0 = 1.5 on the double well at three small rates (4000 steps each)."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in _small_rates_cached()}   # fresh lists
+
+
+@lru_cache(maxsize=1)
+def _small_rates_cached() -> tuple:
     f = TiltedDoubleWell()
     lrs = np.array([3e-3, 3e-2, 3e-1])
     r = sweep(f, SGD, lrs, 4000, [1.5])
     local = f.stationary_points()[2]
     err = np.abs(r.params[:, :, 0] - local)
     steps_to_tol = [int(np.argmax(err[:, k] < 1e-6)) for k in range(3)]
-    return {"lrs": [float(v) for v in lrs], "ends": [float(v) for v in r.params[-1, :, 0]],
-            "local_min": float(local), "steps_to_1e-6": steps_to_tol}
+    return (("lrs", [float(v) for v in lrs]), ("ends", [float(v) for v in r.params[-1, :, 0]]),
+            ("local_min", float(local)), ("steps_to_1e-6", steps_to_tol))
 
 
 def repro_001_M17() -> dict:
@@ -463,21 +470,26 @@ def fix_002_M3() -> dict:
     f = TiltedDoubleWell()
     x_max = f.stationary_points()[1]
     starts = np.array([[-2.0], [x_max - 0.05], [x_max + 0.05], [1.5]])
-    ends = np.array([minimize(f, SGD(0.05), 3000, s).params[-1, 0] for s in starts])
+    ends = sweep(f, SGD, np.full(4, 0.05), 3000, starts).params[-1, :, 0]
     return {"starts": [float(s[0]) for s in starts], "ends": [float(e) for e in ends], "maximum": float(x_max)}
 
 
 # ------------------------------------------------------------------ 002-M2: vanishing/exploding vs divergence
 
-def _deep_net_grad_ratio(gain: float, depth: int = 12, width: int = 64) -> float:
-    """std of the backward signal ∂(Σ logits)/∂h at the first hidden layer over that at the last one,
-    for a fresh ReLU net whose weights have std gain·√(2/fan_in) (He for gain 1); no update is taken."""
+def backward_signal_by_layer(gain: float, depth: int = 12, width: int = 64) -> np.ndarray:
+    """std of the backward signal ∂(Σ logits)/∂h_l at each hidden layer l = 1..depth (first layer first)
+    of a fresh ReLU net on two-moons whose weights have std gain·√(2/fan_in) (He for gain = 1).
+    Nothing is trained: no learning rate is involved."""
     def init(fan_in, fan_out, rng):
         return rng.normal(0.0, gain * np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
-    X, y = two_moons(200, seed=0)
+    X, _ = two_moons(200, seed=0)
     net = MLP([2] + [width] * depth + [1], activation="relu", init=init, seed=0)
-    s = net.layer_stats(net.init_params(), X)     # backward signal of sum(logits): no labels, no lr
-    return float(s["grad_act_std"][0] / s["grad_act_std"][-1])
+    return net.layer_stats(net.init_params(), X)["grad_act_std"]
+
+
+def _deep_net_grad_ratio(gain: float, depth: int = 12, width: int = 64) -> float:
+    s = backward_signal_by_layer(gain, depth, width)
+    return float(s[0] / s[-1])
 
 
 def repro_002_M2() -> dict:
@@ -552,3 +564,91 @@ def fix_003_C1() -> dict:
     theta = fit_copy(X, y, caller, 0.1, 1000)
     return {"caller_unchanged": bool(np.all(caller == 0)), "loss": float(p.loss(theta)), "min_loss": p.min_loss(),
             "dist_to_lstsq": float(np.linalg.norm(theta - p.solution()))}
+
+
+# ------------------------------------------------------------------ widget helper (to move to lrcourse.widgets)
+
+class Panel:
+    """Stand-in for one axes of a :class:`Backdrop`: draws in data coordinates straight onto the
+    figure (no Axes object, so no ticks to rebuild), clipped to the axes' box."""
+
+    def __init__(self, fig, rect, xlim, ylim, xscale, yscale):
+        from matplotlib.transforms import Bbox, TransformedBbox
+
+        self.fig, self.rect = fig, rect
+        self.xlim, self.ylim, self.xscale, self.yscale = xlim, ylim, xscale, yscale
+        self.clip = TransformedBbox(Bbox.from_bounds(*rect), fig.transFigure)
+
+    @staticmethod
+    def _map(v, lim, scale, start, span):
+        v = np.asarray(v, dtype=float)
+        lo, hi = lim
+        if scale == "log":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
+            lo, hi = np.log10(lo), np.log10(hi)
+        out = start + span * (v - lo) / (hi - lo)
+        return np.clip(out, -5.0, 5.0)          # inf → far outside the box, still clipped
+
+    def to_figure(self, x, y):
+        x0, y0, w, h = self.rect
+        return self._map(x, self.xlim, self.xscale, x0, w), self._map(y, self.ylim, self.yscale, y0, h)
+
+    def plot(self, x, y, **style):
+        """Like ``ax.plot(x, y, color=..., lw=..., marker=..., ms=..., ls=...)``."""
+        from matplotlib.lines import Line2D
+
+        style.setdefault("linestyle", style.pop("ls", "-"))
+        style.setdefault("linewidth", style.pop("lw", 1.5))
+        style.setdefault("markersize", style.pop("ms", 4))
+        line = Line2D(*self.to_figure(x, y), transform=self.fig.transFigure, **style)
+        line.set_clip_box(self.clip)
+        self.fig.add_artist(line)
+        return line
+
+    def axvline(self, x, **style):
+        return self.plot([x, x], list(self.ylim), **style)
+
+    def axhline(self, y, **style):
+        return self.plot(list(self.xlim), [y, y], **style)
+
+
+class Backdrop:
+    """The static part of a widget frame (axes, ticks, labels, contours), rendered ONCE to pixels.
+
+    Matplotlib spends most of a frame building axes and tick labels that are the same in every
+    frame. ``make_backdrop(draw_static)`` renders them once; in each frame ``backdrop.apply(fig)``
+    pastes the pixels (``figimage``) and returns one :class:`Panel` per axes, which draws lines in
+    data coordinates at the same positions, limits and scales. Frames must use the same figsize/dpi.
+    """
+
+    def __init__(self, image: np.ndarray, boxes: list, figsize: tuple, dpi: int):
+        self.image, self.boxes, self.figsize, self.dpi = image, boxes, tuple(figsize), int(dpi)
+
+    def apply(self, fig) -> list:
+        w, h = fig.get_size_inches()
+        if (round(w * fig.dpi), round(h * fig.dpi)) != (self.image.shape[1], self.image.shape[0]):
+            raise ValueError("the frame's figsize/dpi differ from the backdrop's")
+        fig.set_layout_engine("none")
+        fig.figimage(self.image, 0, 0, origin="upper", resize=False)
+        return [Panel(fig, *box) for box in self.boxes]
+
+
+def make_backdrop(draw_static, figsize: tuple = (7.0, 3.2), dpi: int = 80) -> Backdrop:
+    """Render ``draw_static(fig) -> list of axes`` once (constrained layout, course style) and
+    freeze the axes' positions, limits and scales for :meth:`Backdrop.apply`."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..plots import STYLE
+
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = list(draw_static(fig))
+        fig.canvas.draw()
+        boxes = [(ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale())
+                 for ax in axes]
+        image = np.asarray(fig.canvas.buffer_rgba()).copy()
+    return Backdrop(image, boxes, figsize, dpi)

@@ -1,0 +1,95 @@
+"""The flaws and tools of the chapter "Choosing the learning rate"."""
+import numpy as np
+import pytest
+
+from lrcourse import flaws
+from lrcourse.flaws import choosing_lr as cl
+from lrcourse.problems import Quadratic
+
+IDS = ["000-M2", "001-M2"]
+
+
+def test_every_owned_id_has_repro_and_fix():
+    reg = flaws.registry()
+    for ident in IDS:
+        assert set(reg[ident]) == {"repro", "fix"}
+        assert reg[ident]["fix"].__module__ == cl.__name__
+
+
+def test_000_M2_rate_not_set_by_data_size_or_conditioning():
+    r = cl.repro_000_M2()
+    assert max(r["limit_by_n"]) / min(r["limit_by_n"]) < 1.1           # n from 20 to 10000: ~same limit
+    assert r["limit_by_kappa"] == pytest.approx([2.0] * 4)               # same λ_max, same limit
+    assert r["best_lr_by_kappa"] == sorted(r["best_lr_by_kappa"])        # "harder" → larger best rate
+    f = cl.fix_000_M2()
+    assert f["ratio"] == pytest.approx(30.2, abs=0.1)
+    assert f["lambda_max_estimate_x10"] == pytest.approx(f["lambda_max_x10"], rel=1e-8)
+    assert f["excess_loss_at_1_over_lambda_hat"] < 1e-12
+
+
+def test_001_M2_linear_grid_wastes_its_budget():
+    r = cl.repro_001_M2()
+    assert r["per_decade"] == [1, 0, 0, 9]
+    assert r["diverged"] == 9 and r["best_lr"] == pytest.approx(1e-4)
+    f = cl.fix_001_M2()
+    assert min(f["per_decade"]) >= 2
+    assert f["best_excess_loss"] < 0.01 * r["best_excess_loss"]
+    assert f["best_lr"] < f["limit_x10"]
+
+
+def test_estimate_lambda_max_on_quadratic_and_regression():
+    bowl = Quadratic.from_condition(50.0, lam_max=3.0, angle=0.3)
+    assert cl.estimate_lambda_max(bowl, [0.4, -0.2]) == pytest.approx(3.0, rel=1e-8)
+    p = cl.wide_regression()
+    assert cl.estimate_lambda_max(p, np.zeros(p.dim), iters=200) == pytest.approx(p.eigenvalues()[-1], rel=1e-6)
+
+
+def test_lr_range_test_is_geometric_and_stops_on_blowup():
+    p = cl.regression()
+    lrs, losses = cl.lr_range_test(p, np.zeros(2), 1e-4, 100.0, 100)
+    assert lrs[0] == pytest.approx(1e-4)
+    np.testing.assert_allclose(lrs[1:] / lrs[:-1], lrs[1] / lrs[0], rtol=1e-10)
+    assert len(lrs) == len(losses) and len(lrs) < 100                    # stopped: it blew up
+    assert lrs[-1] > p.stability_limit()                                 # only after passing the limit
+    assert lrs[np.argmin(losses)] > p.stability_limit()                  # a fast test lags: read it with care
+    lrs, losses = cl.lr_range_test(p, np.zeros(2), 1e-4, 10.0, 100)
+    assert len(lrs) == 100 and lrs[-1] == pytest.approx(10.0)
+    assert losses[-1] > 1e3 * losses.min()
+
+
+def test_grids_and_random_configs():
+    lr, s = cl.grid_configs(16)
+    assert len(lr) == 16 and len(np.unique(lr)) == 4 and len(np.unique(s)) == 4
+    lr, s = cl.random_configs(16, seed=3)
+    assert len(np.unique(lr)) == 16
+    assert np.all((lr >= cl.LR_RANGE[0]) & (lr <= cl.LR_RANGE[1]))
+    np.testing.assert_array_equal(cl.random_configs(16, 3)[0], lr)
+    out = cl.search_objective([1e-3, 1.0, 5.0], [1.0, 1.0, 1.0])
+    assert np.isfinite(out[0]) and out[1] < out[0] and np.isinf(out[2])
+
+
+def test_random_search_beats_grid_for_most_seeds():
+    for budget in (9, 16, 25):
+        g = cl.search_objective(*cl.grid_configs(budget)).min()
+        wins = sum(cl.search_objective(*cl.random_configs(budget, s)).min() < g for s in range(20))
+        assert wins > 10, (budget, wins)
+
+
+def test_batch_size_stability_matches_prediction():
+    p = cl.wide_regression()
+    lrs = np.geomspace(0.02, 2.0, 41)
+    for B in (1, 4, 100):
+        got = cl.largest_stable_lr(p, B, lrs, steps=300, seeds=2)
+        assert got == pytest.approx(cl.predicted_largest_stable_lr(p, B), rel=0.25), B
+    assert cl.predicted_largest_stable_lr(p, p.n) == pytest.approx(p.stability_limit())
+
+
+def test_noise_floor_scales_like_lr_over_batch():
+    p = cl.wide_regression()
+    a = cl.noise_floor(p, [0.01], 2)[0]
+    b = cl.noise_floor(p, [0.02], 4)[0]
+    c = cl.noise_floor(p, [0.01], 4)[0]
+    assert a == pytest.approx(cl.predicted_noise_floor(p, 0.01, 2), rel=0.25)
+    assert b / a == pytest.approx(cl.predicted_noise_floor(p, 0.02, 4) / cl.predicted_noise_floor(p, 0.01, 2),
+                                  rel=0.25)
+    assert c < 0.7 * a

@@ -1,0 +1,93 @@
+"""Tests for lrcourse.flaws.practice: the documented failures of article 004 (C1, M4) and their fixes."""
+import math
+
+import numpy as np
+import pytest
+
+from lrcourse import flaws
+from lrcourse.flaws import practice as P
+
+
+@pytest.fixture(scope="module")
+def c1():
+    return P.repro_004_C1(), P.fix_004_C1()
+
+
+def test_registry_has_both_ids():
+    reg = flaws.registry()
+    for ident in ("004-C1", "004-M4"):
+        assert set(reg[ident]) == {"repro", "fix"}
+
+
+def test_c1_undefined_data_raises_name_error(c1):
+    repro, _ = c1
+    assert repro["error"] == "NameError: name 'x_train' is not defined"
+
+
+def test_c1_four_loops_build_400_models_and_400_optimizers(c1):
+    repro, _ = c1
+    assert repro["models_built"] == 400 and repro["optimizer_inits"] == 400
+    assert repro["distinct_lr_sequences"] == 1          # four names, one schedule
+
+
+def test_c1_last_epoch_rate_is_0_01_times_0_9_to_the_99(c1):
+    repro, fix = c1
+    assert repro["last_epoch_lr"] == pytest.approx(0.01 * 0.9**99, rel=1e-12)
+    assert f"{repro['last_epoch_lr']:.3g}" == "2.95e-07"      # ERRATA 004-C1
+    assert repro["first_epoch_lr"] == fix["first_epoch_lr"] == 0.01
+    assert fix["last_epoch_lr"] == pytest.approx(repro["last_epoch_lr"], rel=1e-12)
+
+
+def test_c1_final_model_is_untrained(c1):
+    repro, _ = c1
+    assert repro["final_model_updates"] == 4                 # one epoch of 4 minibatches
+    assert abs(repro["final_model_loss"] - repro["final_model_start_loss"]) < 1e-4
+
+
+def test_c1_fix_trains_one_model(c1):
+    repro, fix = c1
+    assert fix["models_built"] == 1 and fix["optimizer_inits"] == 1 and fix["updates"] == 400
+    assert fix["final_loss"] < 0.5 * fix["start_loss"]
+    assert fix["final_loss"] < repro["final_model_loss"]
+
+
+def test_article_rate_is_one_formula_and_checks_names():
+    for t in (0, 1, 50):
+        values = {P.article_rate(name, t) for name in P.SCHEDULE_NAMES}
+        assert values == {0.01 * 0.9**t}
+    with pytest.raises(ValueError, match="name must be one of"):
+        P.article_rate("cosine", 3)
+
+
+def test_fit_continues_a_schedule_across_calls():
+    X, y = P.moons_task()
+    mlp = P.MLP(P.SIZES, seed=0)
+    opt = P.Adam(P.S.step_decay(0.01, 4, 0.5))
+    params, state = P.fit(mlp, X, y, mlp.init_params(), opt, epochs=2)
+    assert state["step"] == 8 and opt.lr_at(state["step"]) == pytest.approx(0.0025)
+    params2, state2 = P.fit(mlp, X, y, params, opt, state=state, epochs=1)
+    assert state2["step"] == 12 and not np.array_equal(params, params2)
+
+
+def test_m4_gradient_based_rule_ignores_gradients():
+    repro = P.repro_004_M4()
+    assert repro["distinct_formulas"] == 1
+    assert repro["gradient_ratio"] == pytest.approx(100.0)
+    assert repro["max_lr_difference"] == 0.0
+    assert repro["lr_at_step_10"] == pytest.approx(0.01 * 0.9**10)
+
+
+def test_m4_fix_rates_follow_the_gradients():
+    fix = P.fix_004_M4()
+    assert fix["adagrad_rate_ratio"] > 50                  # 100x larger gradients -> much smaller rates
+    assert fix["hd_first_lr"] == 0.01 and fix["hd_final_lr"] > 10 * fix["hd_first_lr"]
+    assert fix["hd_final_loss"] < 1.05 * fix["min_loss"] < fix["fixed_final_loss"]
+
+
+def test_hypergradient_sgd_lowers_a_too_large_rate():
+    x, y = P.make_linear_data()
+    problem = P.LinearRegression(x, y)
+    limit = problem.stability_limit()
+    run = P.hypergradient_sgd(problem, lr0=1.05 * limit, beta=0.01, steps=300, theta0=np.zeros(2))
+    assert run["lrs"][-1] < limit                          # consecutive gradients disagree -> rate falls
+    assert math.isfinite(run["losses"][-1]) and run["losses"][-1] < 1.01 * problem.min_loss()
