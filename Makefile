@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
 # Keras 3 runs on the PyTorch backend here (no TensorFlow needed)
 export KERAS_BACKEND ?= torch
+# one BLAS thread per process: the tests and notebook kernels run side by side on 2 cores
+export OPENBLAS_NUM_THREADS ?= 1
 NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' -not -path 'book/assignments/release/*')
 
 .PHONY: book test setup setup-test frameworks browser static clean lab bench student-assignments strip
