@@ -43,16 +43,19 @@ def scaled_regression(scale: float, n: int = 100, seed: int = 0) -> LinearRegres
     return LinearRegression(scale * x, y)
 
 
-def wide_regression(n: int = 100, d: int = 20, noise: float = 0.5, seed: int = 1) -> LinearRegression:
+def wide_regression(n: int = 100, d: int = 20, noise: float = 0.5, seed: int = 1, scale: float = 1.0) -> LinearRegression:
     """Least squares with d standard-normal features (no intercept): y = X w + noise·ε, w ~ N(0, I).
 
     Unlike the one-feature line, each example's squared norm ‖x_i‖² ≈ d is much larger than the
     Hessian's largest eigenvalue, so the batch size changes the largest stable rate a lot.
+    ``scale`` re-expresses the inputs in other units (X → scale·X, same y): the Hessian becomes
+    scale²·H, so every learning-rate curve moves by exactly scale⁻² along η.
     """
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d)
-    return LinearRegression(X, X @ w + noise * rng.standard_normal(n), fit_intercept=False)
+    y = X @ w + noise * rng.standard_normal(n)
+    return LinearRegression(scale * X, y, fit_intercept=False)
 
 
 # ------------------------------------------------------------------ curvature
@@ -129,17 +132,25 @@ def search_objective(lrs: Any, sigmas: Any, steps: int = 50) -> np.ndarray:
 
 # ------------------------------------------------------------------ batch size
 
-def largest_stable_lr(problem: Any, batch_size: int, lrs: Any, steps: int = 300, seeds: int = 3) -> float:
+def largest_stable_lr(problem: Any, batch_size: int, lrs: Any, steps: int = 300, seeds: int = 3,
+                      return_losses: bool = False) -> Any:
     """The largest rate in ``lrs`` (ascending) such that it and every smaller one kept the loss
-    below 1e6 × its start for ``steps`` minibatch-SGD updates from 0, over ``seeds`` seeds."""
+    below 1e6 × its start for ``steps`` minibatch-SGD updates from 0, over ``seeds`` seeds.
+
+    With ``return_losses=True`` also returns the final excess loss of each rate for seed 0
+    (``inf`` where that run diverged): ``(largest, excess)``."""
     lrs = np.asarray(lrs, dtype=float)
     ok = np.ones(len(lrs), dtype=bool)
+    excess = None
     for s in range(seeds):
-        ok &= ~sweep(problem, SGD, lrs, steps, np.zeros(problem.dim), batch_size=batch_size,
-                     seed=s, blowup=1e6).diverged
+        r = sweep(problem, SGD, lrs, steps, np.zeros(problem.dim), batch_size=batch_size, seed=s, blowup=1e6)
+        ok &= ~r.diverged
+        if excess is None:
+            excess = np.where(r.diverged, np.inf, r.final_loss - problem.min_loss())
     bad = np.flatnonzero(~ok)
     k = bad[0] if len(bad) else len(lrs)
-    return float(lrs[k - 1]) if k > 0 else 0.0
+    largest = float(lrs[k - 1]) if k > 0 else 0.0
+    return (largest, excess) if return_losses else largest
 
 
 def _noise_fraction(n: int, batch_size: int) -> float:
@@ -168,7 +179,7 @@ def noise_floor(problem: LinearRegression, lrs: Any, batch_size: int, steps: int
     acc = np.zeros(len(lrs))
     for s in range(seeds):
         r = sweep(problem, SGD, lrs, steps, star, batch_size=batch_size, seed=s)
-        acc += r.losses[burn_in:].mean(axis=0) - problem.min_loss()
+        acc += r.losses[burn_in + 1:].mean(axis=0) - problem.min_loss()
     return acc / seeds
 
 

@@ -195,7 +195,7 @@ def fix_000_C6() -> dict:
 def heat_start_gd(X, y, theta, lr, steps, mean, spread):
     """FLAWED (000 §4.5): "gradient descent with a heat start"."""
     m = len(y)
-    theta = np.random.normal(0.0, spread, size=theta.shape)   # caller's θ dropped; `mean` unused; no seed
+    theta = spread * np.random.standard_normal(theta.shape)   # caller's θ dropped; `mean` unused; no seed
     rate = inverse_time_once(lr, steps)   # helper of the §4.2 listing: one constant rate
     for _ in range(steps):
         uphill = X.T @ (y - X @ theta) / m   # −∇L: the sign error of §4.1
@@ -259,7 +259,7 @@ def repro_000_C7() -> dict:
     out["two_calls_differ"] = bool(not np.array_equal(first, second))
     # 5. one constant rate, and the steps climb
     out["rate"] = float(inverse_time_once(0.1, 1000))
-    out["loss_start"] = float(p.loss(_with_global_seed(0, lambda: np.random.normal(0.0, 0.01, size=2))))
+    out["loss_start"] = float(p.loss(_with_global_seed(0, lambda: 0.01 * np.random.standard_normal(2))))
     out["loss_end"] = float(p.loss(run()))
     # 6. no warmup: the rate helper is called once, so every update uses the same rate
     module, calls = sys.modules[__name__], []
@@ -317,7 +317,7 @@ def called_names(fn: Callable) -> list[str]:
 def repro_000_C8() -> dict:
     """The heat start never calls either initialiser; its weights have std σ whatever the layer size."""
     calls = called_names(heat_start_gd)
-    stds = {n: float(np.std(_with_global_seed(0, lambda n=n: np.random.normal(0.0, 0.01, size=(n, n)))))
+    stds = {n: float(np.std(_with_global_seed(0, lambda n=n: 0.01 * np.random.standard_normal((n, n)))))
             for n in (10, 1000)}
     return {
         "calls": ", ".join(calls),
