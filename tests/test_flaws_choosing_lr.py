@@ -37,6 +37,12 @@ def test_001_M2_linear_grid_wastes_its_budget():
     assert f["best_lr"] < f["limit_x10"]
 
 
+def test_wide_regression_scale_multiplies_the_hessian():
+    p, q = cl.wide_regression(), cl.wide_regression(scale=3.0)
+    np.testing.assert_allclose(q.hessian(), 9.0 * p.hessian(), rtol=1e-12)
+    assert q.min_loss() == pytest.approx(p.min_loss(), rel=1e-9)
+
+
 def test_estimate_lambda_max_on_quadratic_and_regression():
     bowl = Quadratic.from_condition(50.0, lam_max=3.0, angle=0.3)
     assert cl.estimate_lambda_max(bowl, [0.4, -0.2]) == pytest.approx(3.0, rel=1e-8)
@@ -82,13 +88,17 @@ def test_batch_size_stability_matches_prediction():
         got = cl.largest_stable_lr(p, B, lrs, steps=300, seeds=2)
         assert got == pytest.approx(cl.predicted_largest_stable_lr(p, B), rel=0.25), B
     assert cl.predicted_largest_stable_lr(p, p.n) == pytest.approx(p.stability_limit())
+    largest, excess = cl.largest_stable_lr(p, 4, lrs, steps=300, seeds=2, return_losses=True)
+    assert largest == cl.largest_stable_lr(p, 4, lrs, steps=300, seeds=2)
+    assert excess.shape == lrs.shape and np.all(np.isfinite(excess[lrs <= largest]))
+    assert np.isinf(excess[-1])
 
 
 def test_noise_floor_scales_like_lr_over_batch():
     p = cl.wide_regression()
-    a = cl.noise_floor(p, [0.01], 2)[0]
-    b = cl.noise_floor(p, [0.02], 4)[0]
-    c = cl.noise_floor(p, [0.01], 4)[0]
+    a = cl.noise_floor(p, [0.01], 2, steps=1000, burn_in=250)[0]
+    b = cl.noise_floor(p, [0.02], 4, steps=1000, burn_in=250)[0]
+    c = cl.noise_floor(p, [0.01], 4, steps=1000, burn_in=250)[0]
     assert a == pytest.approx(cl.predicted_noise_floor(p, 0.01, 2), rel=0.25)
     assert b / a == pytest.approx(cl.predicted_noise_floor(p, 0.02, 4) / cl.predicted_noise_floor(p, 0.01, 2),
                                   rel=0.25)
