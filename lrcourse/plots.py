@@ -55,9 +55,14 @@ def apply_style() -> None:
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float = 3.2, **kwargs):
-    """A figure and its axes in the course style (``plt.subplots`` with our defaults)."""
-    with matplotlib.rc_context(STYLE):
-        return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
+    """A figure and its axes in the course style (``plt.subplots`` with our defaults).
+
+    Applies the style globally (as :func:`apply_style`): creating pyplot figures inside a
+    temporary ``rc_context`` would switch the inline backend's interactive mode off on exit,
+    and later figures of the notebook would silently not be shown.
+    """
+    apply_style()
+    return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
 
 
 def _grid_loss(problem, xlim, ylim, n=120):

@@ -154,8 +154,8 @@ def fix_000_M1() -> dict:
     """Every rate below 2/λ_max ends at the same least-squares θ* (nothing 'premature'); above it diverges."""
     p = regression()
     limit = p.stability_limit()
-    fracs = np.array([0.1, 0.5, 0.99, 1.01])
-    r = sweep(p, SGD, fracs * limit, 3000, [0.0, 0.0])
+    fracs = np.array([0.3, 0.6, 0.99, 1.01])
+    r = sweep(p, SGD, fracs * limit, 1500, [0.0, 0.0])
     best = r.params[-1, :3]
     return {
         "limit": float(limit),
@@ -232,7 +232,7 @@ def fix_000_M7() -> dict:
     theta = np.zeros(2)
     g = p.grad(theta)
     rng = np.random.default_rng(0)
-    draws = np.array([p.stochastic_grad(theta, rng, 1) for _ in range(5000)])
+    draws = np.array([p.stochastic_grad(theta, rng, 1) for _ in range(3000)])
     ends = np.array([minimize(p, SGD(0.1), 500, theta, batch_size=1, seed=s).params[-1] for s in range(5)])
     return {
         "bias_norm": float(np.linalg.norm(draws.mean(0) - g)),        # ≈ 0: unbiased
