@@ -49,7 +49,7 @@ ERRATA_IDS = {
     "004": ["M1", "M2", "M3", "M4", "M5", "M6", "C1", "C2"],
 }
 ORIGINAL = {f"{a}-{k}" for a, ks in ERRATA_IDS.items() for k in ks}
-NEW = {"000-C9", "001-C6", "002-M8"}   # found while writing the appendix
+NEW = {"000-C9", "000-C10", "001-C6", "002-M8"}   # found while writing the course
 
 CATALOGUE = E.load_catalogue(YML)
 ENTRIES = CATALOGUE["entries"]

@@ -5,6 +5,8 @@ owns, one line per ID:
 
 - 000-C9  §4.2: the inverse-time rule uses the learning rate as its own decay constant, so the
   decay speed changes whenever the learning rate is changed (half-life 1/η0 steps).
+- 000-C10 §4.5: the variable called "gain" in the initialisers holds a standard deviation;
+  a gain is the activation-dependent factor (1, 5/3, √2) applied on top of the fan-in scale.
 - 001-C6  §4.2–4.4: even with the gradient corrected, the code's η = 0.01 for 1000 steps stops
   far short of the least-squares fit (the flat direction of the Hessian needs ~10× more).
 - 002-M8  §1.1: the learning rate is called the distance moved along the negative gradient;
@@ -64,6 +66,38 @@ def fix_000_C9(k: float = 0.01) -> dict:
     for lr in (0.1, 0.01, 0.001):
         out[f"lr(1000) / lr(0), lr {lr:g}"] = float(inverse_time_decay(lr, k)(1000) / lr)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 000-C10: a standard deviation called "gain"
+# ---------------------------------------------------------------------------------------------
+
+#: Recommended gains (PyTorch ``torch.nn.init.calculate_gain``): linear 1, tanh 5/3, ReLU √2.
+GAINS = {"linear": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
+
+
+def std_named_gain(n: int) -> float:
+    """The articles' shape: a function whose "gain" is really the standard deviation √(2/n)."""
+    gain = math.sqrt(2.0 / n)  # misnamed: this is a std, not a gain
+    return gain
+
+
+def std_from_gain(fan_in: int, activation: str) -> float:
+    """The usual convention: std = gain / √fan_in, the gain chosen by the activation."""
+    return GAINS[activation] / math.sqrt(fan_in)
+
+
+def repro_000_C10() -> dict:
+    return {"'gain' for n = 100": std_named_gain(100), "'gain' for n = 400": std_named_gain(400),
+            "ReLU gain (He)": GAINS["relu"], "tanh gain": GAINS["tanh"],
+            "'gain' depends on the layer size": std_named_gain(100) != std_named_gain(400)}
+
+
+def fix_000_C10() -> dict:
+    return {"ReLU std, fan_in 100": std_from_gain(100, "relu"), "ReLU std, fan_in 400": std_from_gain(400, "relu"),
+            "tanh std, fan_in 100": std_from_gain(100, "tanh"),
+            "gain is the same for every layer size": True,
+            "matches He's √(2/fan_in)": math.isclose(std_from_gain(100, "relu"), math.sqrt(2 / 100))}
 
 
 # ---------------------------------------------------------------------------------------------
