@@ -466,11 +466,12 @@ def repro_002_M3() -> dict:
 
 
 def fix_002_M3() -> dict:
-    """What decides the minimum is the start's basin: starts left of the maximum reach the global one at any small η."""
+    """What decides the minimum is the start's basin: from either side of the maximum (η = 0.1), each start
+    goes to the minimum on its side; starts left of the maximum reach the global one."""
     f = TiltedDoubleWell()
     x_max = f.stationary_points()[1]
     starts = np.array([[-2.0], [x_max - 0.05], [x_max + 0.05], [1.5]])
-    ends = sweep(f, SGD, np.full(4, 0.05), 3000, starts).params[-1, :, 0]
+    ends = sweep(f, SGD, np.full(4, 0.1), 600, starts).params[-1, :, 0]
     return {"starts": [float(s[0]) for s in starts], "ends": [float(e) for e in ends], "maximum": float(x_max)}
 
 
@@ -480,11 +481,16 @@ def backward_signal_by_layer(gain: float, depth: int = 12, width: int = 64) -> n
     """std of the backward signal ∂(Σ logits)/∂h_l at each hidden layer l = 1..depth (first layer first)
     of a fresh ReLU net on two-moons whose weights have std gain·√(2/fan_in) (He for gain = 1).
     Nothing is trained: no learning rate is involved."""
+    return np.array(_backward_signal(float(gain), int(depth), int(width)))
+
+
+@lru_cache(maxsize=16)
+def _backward_signal(gain: float, depth: int, width: int) -> tuple:
     def init(fan_in, fan_out, rng):
         return rng.normal(0.0, gain * np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
     X, _ = two_moons(200, seed=0)
     net = MLP([2] + [width] * depth + [1], activation="relu", init=init, seed=0)
-    return net.layer_stats(net.init_params(), X)["grad_act_std"]
+    return tuple(float(v) for v in net.layer_stats(net.init_params(), X)["grad_act_std"])
 
 
 def _deep_net_grad_ratio(gain: float, depth: int = 12, width: int = 64) -> float:
