@@ -1,0 +1,36 @@
+"""lrcourse.plots: every recipe draws, labels its axes and uses the course style."""
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+
+from lrcourse import plots
+from lrcourse.problems import Quadratic
+
+
+def test_contour_trajectory_labels_and_clips():
+    fig, ax = plots.new_figure()
+    q = Quadratic.from_condition(10.0)
+    path = np.array([[1.0, 1.0], [0.5, -0.5], [100.0, 100.0]])          # last point far outside
+    plots.contour_trajectory(ax, q, [path], ["GD"])
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_xlim() == (-1.5, 1.5)
+    assert ax.get_legend() is not None
+
+
+def test_loss_and_lr_curves():
+    fig, (a, b) = plots.new_figure(1, 2)
+    plots.loss_curve(a, [1.0, 0.1, 0.01, 0.0], optimum=0.0, label="run")   # zero is dropped on a log axis
+    plots.lr_curve(b, np.linspace(1, 0, 10), log=False)
+    plots.mark_stability_limit(b, 0.5)
+    assert a.get_yscale() == "log" and "optimum" in a.get_ylabel() and b.get_xlabel() == "update step t"
+
+
+def test_small_multiples_hides_unused_panels():
+    fig, axes = plots.small_multiples(5, ncols=3)
+    assert len(axes) == 5 and sum(ax.get_visible() for ax in fig.axes) == 5
+
+
+def test_dashboard_and_palette():
+    fig = plots.lr_loss_dashboard(np.ones(5), np.geomspace(1, 1e-3, 6), title="t")
+    assert len(fig.axes) == 2
+    assert len(set(plots.PALETTE)) == 8 and plots.STYLE["svg.fonttype"] == "none"

@@ -1,0 +1,95 @@
+"""lrcourse.widgets: frames, nested stacks, links, formats, bad input."""
+import ipywidgets as w
+import numpy as np
+import pytest
+
+from lrcourse import widgets
+
+
+def _draw(fig, a, b=None):
+    ax = fig.subplots()
+    ax.plot(np.arange(5) * a)
+    ax.set_title(f"{a} {b}")
+
+
+def test_one_grid_makes_a_stack_linked_to_a_slider():
+    box = widgets.explorer(_draw, a=[1.0, 2.0, 3.0], initial={"a": 3.0})
+    slider, stack = box.children
+    assert isinstance(slider, w.SelectionSlider) and isinstance(stack, w.Stack)
+    assert len(stack.children) == 3 and stack.selected_index == 2 and slider.index == 2
+    assert box.stats.frames == 3 and box.stats.fmt in ("png", "svg")
+    assert all(isinstance(c, w.Image) and c.value for c in stack.children)
+
+
+def test_two_grids_nest_stacks_and_link_every_inner_stack():
+    box = widgets.explorer(_draw, a=[1, 2], b={"x": 0, "y": 1, "z": 2}, fmt="png")
+    s1, s2, outer = box.children
+    assert [len(c.children) for c in outer.children] == [3, 3]
+    assert s2.options == ("x", "y", "z") and s2.index == 1          # middle value by default
+    assert all(inner.selected_index == 1 for inner in outer.children)
+    assert box.stats.frames == 6 and len(box.stats.draw_s) == 6 and box.stats.gzip_bytes > 0
+
+
+def test_compute_is_timed_separately():
+    box = widgets.explorer(lambda fig, data, a: fig.subplots().plot(data), compute=lambda a: np.arange(3) * a, a=[1, 2])
+    assert len(box.stats.compute_s) == 2 and box.stats.build_s > 0
+
+
+def test_frames_are_reproducible():
+    one = widgets.explorer(_draw, a=[1.0], fmt="svg").children[1].children[0].value
+    two = widgets.explorer(_draw, a=[1.0], fmt="svg").children[1].children[0].value
+    assert one == two
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(), "one to three"),
+    (dict(a=[1], b=[1], c=[1], d=[1]), "one to three"),
+    (dict(a=[]), "at least one"),
+    (dict(a="abc"), "sequence"),
+    (dict(a=[1], fmt="gif"), "fmt"),
+    (dict(a=[1], initial={"z": 1}), "unknown"),
+    (dict(a=[1, 2], initial={"a": 5}), "not one of"),
+    (dict(a=[0.1, 0.1000001]), "identical labels"),
+])
+def test_bad_input(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        widgets.explorer(_draw, **kwargs)
+
+
+def test_draw_must_be_callable():
+    with pytest.raises(TypeError, match="draw"):
+        widgets.explorer(None, a=[1])
+
+
+def test_too_many_frames():
+    with pytest.raises(ValueError, match="frames"):
+        widgets.explorer(_draw, a=list(range(30)), b=list(range(30)))
+
+
+def test_live_explorer_updates_in_place():
+    def setup(fig):
+        (line,) = fig.subplots().plot([0, 1], [0, 1])
+        return line
+
+    def update(line, slope):
+        line.set_ydata([0, slope])
+
+    slope = w.FloatSlider(value=1.0, min=0, max=2)
+    box = widgets.live_explorer(setup, update, controls={"slope": slope})
+    first = box.children[-1].value
+    slope.value = 2.0
+    assert box.children[-1].value != first and len(box.timings) == 2
+
+
+def test_backdrop_paints_lines_on_a_frozen_background():
+    def static(fig):
+        ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
+        ax.set(xlim=(0, 1), ylim=(0, 1))
+
+    bd = widgets.freeze_backdrop(static, (3, 2), 50)
+    assert bd.image.shape[:2] == (100, 150) and len(bd.panels) == 1
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(3, 2), dpi=50)
+    bd.show(fig)
+    bd.line(fig, 0, [0, 0.5, 1], [0, np.inf, 1])                  # non-finite point: a gap, no error
+    assert widgets.render_figure(fig, "png", 50)[:8] == b"\x89PNG\r\n\x1a\n"
