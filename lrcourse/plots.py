@@ -24,6 +24,7 @@ __all__ = [
     "mark_stability_limit",
     "small_multiples",
     "lr_loss_dashboard",
+    "few_log_ticks",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, black first.
@@ -162,3 +163,11 @@ def lr_loss_dashboard(lrs, losses, *, title: str | None = None, optimum: float |
     if title:
         fig.suptitle(title)
     return fig
+
+
+def few_log_ticks(axis, numticks: int = 5) -> None:
+    """A log axis (``ax.yaxis`` or ``ax.xaxis``) with a handful of labelled decades, no minor ticks."""
+    from matplotlib import ticker
+
+    axis.set_major_locator(ticker.LogLocator(numticks=numticks))
+    axis.set_minor_locator(ticker.NullLocator())

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from .plots import STYLE
 
-__all__ = ["explorer", "live_explorer", "render_figure", "FrameStats", "format_value", "Backdrop", "freeze_backdrop"]
+__all__ = ["explorer", "live_explorer", "render_figure", "FrameStats", "format_value", "Backdrop", "BackdropPanel", "freeze_backdrop"]
 
 MAX_FRAMES = 400
 #: Every widget built in this Python session, in order (read by ``lrcourse.bench``).
@@ -92,44 +92,76 @@ def render_figure(fig: Figure, fmt: str = "png", dpi: int = 80) -> bytes:
 @dataclass(frozen=True)
 class Backdrop:
     """The static part of a frame, rendered once: an RGBA image and, per axes, its frozen data
-    transform and clip box (pixels). Frames paint only their moving lines on top of it, which
-    makes a frame several times faster to draw than re-drawing contours, axes and legends."""
+    transform, clip box (pixels) and limits. Frames paint only their moving lines on top of it,
+    which makes a frame several times faster to draw than re-drawing axes, ticks and contours."""
 
     image: np.ndarray
     panels: tuple
 
     def show(self, fig: Figure) -> None:
         """Put the backdrop on an empty figure (call first in ``draw``)."""
+        h, w = self.image.shape[:2]
+        fw, fh = fig.get_size_inches()
+        if (round(fw * fig.dpi), round(fh * fig.dpi)) != (w, h):
+            raise ValueError("the frame's figsize/dpi differ from the backdrop's; pass the same to explorer")
         fig.set_layout_engine("none")
         fig.figimage(self.image, 0, 0, origin="upper", resize=False, zorder=-10)
 
-    def line(self, fig: Figure, panel: int, x, y, **style) -> None:
+    def line(self, fig: Figure, panel: int, x, y, **style):
         """Draw a line in data coordinates of axes ``panel``; non-finite points leave gaps."""
         from matplotlib.lines import Line2D
 
         x, y = np.asarray(x, float), np.asarray(y, float)
         bad = ~(np.isfinite(x) & np.isfinite(y))
-        transform, clip = self.panels[panel]
+        transform, clip = self.panels[panel][:2]
         artist = Line2D(np.where(bad, np.nan, x), np.where(bad, np.nan, y), transform=transform, **style)
         artist.set_clip_box(clip)
         fig.add_artist(artist)
+        return artist
+
+    def apply(self, fig: Figure) -> list["BackdropPanel"]:
+        """Show the backdrop and return one axes-like :class:`BackdropPanel` per frozen axes."""
+        self.show(fig)
+        return [BackdropPanel(self, fig, i) for i in range(len(self.panels))]
 
 
-def freeze_backdrop(static_draw: Callable[[Figure], None], figsize: tuple[float, float] = (7.0, 3.2),
-                    dpi: int = 80) -> Backdrop:
+@dataclass(frozen=True)
+class BackdropPanel:
+    """Stands in for one axes of a :class:`Backdrop` in a frame: ``plot``, ``axvline``, ``axhline``."""
+
+    backdrop: Backdrop
+    fig: Figure
+    index: int
+
+    def plot(self, x, y, *fmt, **style):
+        if fmt:
+            raise TypeError("BackdropPanel.plot takes keyword styles only (color=, ls=, marker=)")
+        return self.backdrop.line(self.fig, self.index, x, y, **style)
+
+    def axvline(self, x, **style):
+        return self.plot([x, x], list(self.backdrop.panels[self.index][3]), **style)
+
+    def axhline(self, y, **style):
+        return self.plot(list(self.backdrop.panels[self.index][2]), [y, y], **style)
+
+
+def freeze_backdrop(static_draw: Callable[[Figure], Any], figsize: tuple[float, float] = (7.0, 3.2),
+                    dpi: int = 80, layout: str | None = "constrained") -> Backdrop:
     """Render ``static_draw(fig)`` (axes, labels, contours, legend: whatever does not move) once.
 
-    The figure uses no layout engine, so axes positions are fixed: place axes with
-    ``fig.add_axes`` or ``fig.subplots`` plus ``fig.subplots_adjust``, and pass the same
-    ``figsize`` and ``dpi`` to :func:`explorer`.
+    ``static_draw`` may return the list of axes that frames draw in (default: ``fig.axes``).
+    The layout is computed once and then frozen; pass the same ``figsize`` and ``dpi`` to
+    :func:`explorer`. In ``draw``, call ``backdrop.apply(fig)`` and draw on the returned panels.
     """
     from matplotlib.image import imread
 
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figsize, dpi=dpi, layout="none")
-        static_draw(fig)
-        image = imread(io.BytesIO(render_figure(fig, "png", dpi)))
-        return Backdrop(image, tuple((ax.transData.frozen(), ax.bbox.frozen()) for ax in fig.axes))
+        fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+        axes = static_draw(fig)
+        image = imread(io.BytesIO(render_figure(fig, "png", dpi)))   # also runs the layout
+        axes = list(axes) if axes is not None else fig.axes
+        panels = tuple((ax.transData.frozen(), ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim()) for ax in axes)
+        return Backdrop(image, panels)
 
 
 def _options(name: str, values: Any) -> list[tuple[str, Any]]:

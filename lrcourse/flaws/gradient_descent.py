@@ -35,7 +35,7 @@ from ..train import minimize, sweep
 __all__ = [
     "regression", "design", "gd_sign_error", "gd_corrected", "line_fit_shape_bug", "line_fit_corrected",
     "fit_inplace", "fit_copy", "gd_frozen_gradient", "TiltedDoubleWell", "perpendicular_fit",
-    "backward_signal_by_layer", "Panel", "Backdrop", "make_backdrop",
+    "backward_signal_by_layer",
 ]
 
 
@@ -570,91 +570,3 @@ def fix_003_C1() -> dict:
     theta = fit_copy(X, y, caller, 0.1, 1000)
     return {"caller_unchanged": bool(np.all(caller == 0)), "loss": float(p.loss(theta)), "min_loss": p.min_loss(),
             "dist_to_lstsq": float(np.linalg.norm(theta - p.solution()))}
-
-
-# ------------------------------------------------------------------ widget helper (to move to lrcourse.widgets)
-
-class Panel:
-    """Stand-in for one axes of a :class:`Backdrop`: draws in data coordinates straight onto the
-    figure (no Axes object, so no ticks to rebuild), clipped to the axes' box."""
-
-    def __init__(self, fig, rect, xlim, ylim, xscale, yscale):
-        from matplotlib.transforms import Bbox, TransformedBbox
-
-        self.fig, self.rect = fig, rect
-        self.xlim, self.ylim, self.xscale, self.yscale = xlim, ylim, xscale, yscale
-        self.clip = TransformedBbox(Bbox.from_bounds(*rect), fig.transFigure)
-
-    @staticmethod
-    def _map(v, lim, scale, start, span):
-        v = np.asarray(v, dtype=float)
-        lo, hi = lim
-        if scale == "log":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                v = np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
-            lo, hi = np.log10(lo), np.log10(hi)
-        out = start + span * (v - lo) / (hi - lo)
-        return np.clip(out, -5.0, 5.0)          # inf → far outside the box, still clipped
-
-    def to_figure(self, x, y):
-        x0, y0, w, h = self.rect
-        return self._map(x, self.xlim, self.xscale, x0, w), self._map(y, self.ylim, self.yscale, y0, h)
-
-    def plot(self, x, y, **style):
-        """Like ``ax.plot(x, y, color=..., lw=..., marker=..., ms=..., ls=...)``."""
-        from matplotlib.lines import Line2D
-
-        style.setdefault("linestyle", style.pop("ls", "-"))
-        style.setdefault("linewidth", style.pop("lw", 1.5))
-        style.setdefault("markersize", style.pop("ms", 4))
-        line = Line2D(*self.to_figure(x, y), transform=self.fig.transFigure, **style)
-        line.set_clip_box(self.clip)
-        self.fig.add_artist(line)
-        return line
-
-    def axvline(self, x, **style):
-        return self.plot([x, x], list(self.ylim), **style)
-
-    def axhline(self, y, **style):
-        return self.plot(list(self.xlim), [y, y], **style)
-
-
-class Backdrop:
-    """The static part of a widget frame (axes, ticks, labels, contours), rendered ONCE to pixels.
-
-    Matplotlib spends most of a frame building axes and tick labels that are the same in every
-    frame. ``make_backdrop(draw_static)`` renders them once; in each frame ``backdrop.apply(fig)``
-    pastes the pixels (``figimage``) and returns one :class:`Panel` per axes, which draws lines in
-    data coordinates at the same positions, limits and scales. Frames must use the same figsize/dpi.
-    """
-
-    def __init__(self, image: np.ndarray, boxes: list, figsize: tuple, dpi: int):
-        self.image, self.boxes, self.figsize, self.dpi = image, boxes, tuple(figsize), int(dpi)
-
-    def apply(self, fig) -> list:
-        w, h = fig.get_size_inches()
-        if (round(w * fig.dpi), round(h * fig.dpi)) != (self.image.shape[1], self.image.shape[0]):
-            raise ValueError("the frame's figsize/dpi differ from the backdrop's")
-        fig.set_layout_engine("none")
-        fig.figimage(self.image, 0, 0, origin="upper", resize=False)
-        return [Panel(fig, *box) for box in self.boxes]
-
-
-def make_backdrop(draw_static, figsize: tuple = (7.0, 3.2), dpi: int = 80) -> Backdrop:
-    """Render ``draw_static(fig) -> list of axes`` once (constrained layout, course style) and
-    freeze the axes' positions, limits and scales for :meth:`Backdrop.apply`."""
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from ..plots import STYLE
-
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = list(draw_static(fig))
-        fig.canvas.draw()
-        boxes = [(ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale())
-                 for ax in axes]
-        image = np.asarray(fig.canvas.buffer_rgba()).copy()
-    return Backdrop(image, boxes, figsize, dpi)
