@@ -146,15 +146,19 @@ class BackdropPanel:
 
 
 def freeze_backdrop(static_draw: Callable[[Figure], Any], figsize: tuple[float, float] = (7.0, 3.2),
-                    dpi: int = 80, layout: str | None = "constrained") -> Backdrop:
+                    dpi: int = 80, layout: str = "constrained") -> Backdrop:
     """Render ``static_draw(fig)`` (axes, labels, contours, legend: whatever does not move) once.
 
     ``static_draw`` may return the list of axes that frames draw in (default: ``fig.axes``).
+    ``layout`` is ``"constrained"`` (axes from ``fig.subplots``) or ``"none"`` (axes placed by
+    hand with ``fig.add_axes``).
     The layout is computed once and then frozen; pass the same ``figsize`` and ``dpi`` to
     :func:`explorer`. In ``draw``, call ``backdrop.apply(fig)`` and draw on the returned panels.
     """
     from matplotlib.image import imread
 
+    if layout not in ("constrained", "none"):
+        raise ValueError(f"layout must be 'constrained' or 'none', got {layout!r}")
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
         axes = static_draw(fig)

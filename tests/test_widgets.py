@@ -86,7 +86,7 @@ def test_backdrop_paints_lines_on_a_frozen_background():
         ax = fig.add_axes([0.1, 0.1, 0.8, 0.8])
         ax.set(xlim=(0, 1), ylim=(0, 1))
 
-    bd = widgets.freeze_backdrop(static, (3, 2), 50, layout=None)
+    bd = widgets.freeze_backdrop(static, (3, 2), 50, layout="none")
     assert bd.image.shape[:2] == (100, 150) and len(bd.panels) == 1
     from matplotlib.figure import Figure
     fig = Figure(figsize=(3, 2), dpi=50)
