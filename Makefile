@@ -51,6 +51,7 @@ browser:
 setup-test: setup frameworks browser
 
 book: setup
+	rm -rf _build/html   # Sphinx 7.4 does not overwrite changed static files (execution stays cached)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo
 	@echo "Book built: open $(CURDIR)/_build/html/index.html"
@@ -59,6 +60,7 @@ book: setup
 
 test: setup-test
 	$(BIN)/nbstripout --verify $(NOTEBOOKS)
+	rm -rf _build/html   # Sphinx 7.4 does not overwrite changed static files (execution stays cached)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	$(BIN)/python -m pytest tests book --nbval-lax -p no:cacheprovider -q -ra
 

@@ -106,7 +106,7 @@ def test_page(page_path, server, browser):
     page.wait_for_load_state("networkidle")
 
     html = page.content()
-    has_math = "math notranslate" in html or "mathjax_process" in html
+    has_math = page.locator("span.math, div.math").count() > 0
     if has_math:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15000)
         page.evaluate("() => MathJax.startup.promise")
