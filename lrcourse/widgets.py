@@ -55,9 +55,9 @@ class FrameStats:
 
 
 def format_value(v: Any) -> str:
-    """Short slider label for a value: 0.001 → '0.001', 12500 → '1.25e+04', 'cos' → 'cos'."""
+    """Short slider label for a value: 0.001 → '0.001', 0.9999 → '0.9999', 12500 → '1.25e+04'."""
     if isinstance(v, (float, np.floating)):
-        return f"{v:.3g}"
+        return f"{v:.4g}"
     return str(v)
 
 

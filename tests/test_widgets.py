@@ -49,7 +49,7 @@ def test_frames_are_reproducible():
     (dict(a=[1], fmt="gif"), "fmt"),
     (dict(a=[1], initial={"z": 1}), "unknown"),
     (dict(a=[1, 2], initial={"a": 5}), "not one of"),
-    (dict(a=[0.1, 0.1000001]), "identical labels"),
+    (dict(a=[0.1, 0.10000001]), "identical labels"),
 ])
 def test_bad_input(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
