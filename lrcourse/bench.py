@@ -61,9 +61,17 @@ print("@@BENCH@@" + _json.dumps(_rows))
 
 
 def notebooks() -> list[Path]:
+    """Every notebook the book executes (student assignment pages, with execution off, are not)."""
     book = ROOT / "book"
-    return sorted(p for p in book.rglob("*.ipynb")
-                  if "_build" not in p.parts and ".ipynb_checkpoints" not in p.parts and "release" not in p.parts)
+    found = []
+    for p in sorted(book.rglob("*.ipynb")):
+        if {"_build", ".ipynb_checkpoints", "release"} & set(p.parts):
+            continue
+        meta = json.loads(p.read_text(encoding="utf-8")).get("metadata", {})
+        if meta.get("mystnb", {}).get("execution_mode") == "off":
+            continue
+        found.append(p)
+    return found
 
 
 def run_notebook(path: Path, timeout: int = 600) -> tuple[float, list[dict]]:
