@@ -319,11 +319,13 @@ def make_linear_data(n: int = 100, w: float = 2.0, b: float = 1.0, noise: float 
 def article001_data() -> tuple[np.ndarray, np.ndarray]:
     """The data of article 001: ``y = 2x + 1 + 0.5 * eps`` for 100 points.
 
-    Exactly ``np.random.seed(0); X = np.random.rand(100, 1); y = 2 * X + 1 + np.random.randn(100, 1) * 0.5``
-    (the legacy ``RandomState(0)`` stream), returned flattened as ``(x, y)`` of shape ``(100,)``.
+    The same numbers as the article's set-up: the legacy seed-0 ``RandomState`` stream draws 100
+    uniform x in [0, 1), then 100 standard normals ε, and y = 2x + 1 + 0.5·ε; returned flattened
+    as ``(x, y)`` of shape ``(100,)``.
     Least-squares predictions at ``x = 2, 3, 4`` are about 5.048, 7.016, 8.985.
     """
-    rs = np.random.RandomState(0)
-    X = rs.rand(100, 1)
-    y = 2 * X + 1 + rs.randn(100, 1) * 0.5
-    return X.ravel(), y.ravel()
+    legacy = np.random.RandomState(0)        # the stream np.random.seed(0) gives
+    x = legacy.uniform(size=100)
+    eps = legacy.standard_normal(size=100)
+    y = 2.0 * x + 1.0 + 0.5 * eps           # same order of operations, same floats
+    return x, y
