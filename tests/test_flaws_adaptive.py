@@ -141,18 +141,8 @@ def test_tune_lr_and_race_problems():
     assert sparse.dim == 8 and np.all(sparse.X.sum(axis=0) >= 1)
 
 
-def test_every_result_is_plain_python():
+def test_every_result_is_plain_python(assert_plain):
     for ident in IDS:
         for which in ("repro", "fix"):
-            _assert_plain(flaws.run(ident, which))
+            assert_plain(flaws.run(ident, which))
 
-
-def _assert_plain(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            _assert_plain(v)
-    elif isinstance(value, list):
-        for v in value:
-            _assert_plain(v)
-    else:
-        assert type(value) in (float, int, str, bool), type(value)

@@ -118,19 +118,9 @@ def test_001_M15_weights():
     assert f["heavy_ball_step_over_eta_g"] == pytest.approx(10, rel=1e-6)
 
 
-def test_every_result_is_plain_python():
+def test_every_result_is_plain_python(assert_plain):
     for ident in ("001-M6", "001-M15", "001-C2", "001-C3"):
         for which in ("repro", "fix"):
             out = flaws.run(ident, which)
-            _assert_plain(out)
+            assert_plain(out)
 
-
-def _assert_plain(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            _assert_plain(v)
-    elif isinstance(value, list):
-        for v in value:
-            _assert_plain(v)
-    else:
-        assert type(value) in (float, int, str, bool), type(value)

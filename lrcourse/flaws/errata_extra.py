@@ -29,8 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from ..problems import LinearRegression, article001_data, make_linear_data
+from ..optimizers import SGD, EMAMomentum
+from ..problems import LinearRegression, make_linear_data
 from ..schedules import inverse_time_decay
+from ..train import minimize
+from .momentum import article001_problem
 
 # ---------------------------------------------------------------------------------------------
 # 000-C9: one argument doubles as initial rate and decay constant
@@ -113,30 +116,22 @@ def fit_line_mse(lr: float, steps: int = 1000, beta: float | None = None, ema: b
     ``beta=None``: plain GD. Otherwise momentum: heavy ball ``v ← βv + g`` or, with ``ema=True``,
     the moving-average form ``v ← βv + (1−β)g`` of article 001. Returns the predictions at 2, 3, 4.
     """
-    x, y = article001_data()
-    X = np.column_stack([np.ones_like(x), x])
-    theta, v = np.zeros(2), np.zeros(2)
-    for _ in range(steps):
-        g = 2 * X.T @ (X @ theta - y) / len(y)
-        if beta is None:
-            theta = theta - lr * g
-        else:
-            v = beta * v + ((1 - beta) * g if ema else g)
-            theta = theta - lr * v
-    return theta[0] + theta[1] * np.array(X_TEST_001)
+    problem = article001_problem()
+    if beta is None:
+        optimizer = SGD(lr=lr)
+    else:
+        optimizer = EMAMomentum(lr=lr, beta=beta) if ema else SGD(lr=lr, momentum=beta)
+    run = minimize(problem, optimizer, steps, np.zeros(problem.dim))
+    return problem.predict(run.params[-1], np.array(X_TEST_001))
 
 
 def _lstsq_predictions_001() -> np.ndarray:
-    x, y = article001_data()
-    X = np.column_stack([np.ones_like(x), x])
-    b, w = np.linalg.lstsq(X, y, rcond=None)[0]
-    return b + w * np.array(X_TEST_001)
+    problem = article001_problem()
+    return problem.predict(problem.minimizer(), np.array(X_TEST_001))
 
 
 def _mse_hessian_eigs_001() -> np.ndarray:
-    x, _ = article001_data()
-    X = np.column_stack([np.ones_like(x), x])
-    return np.linalg.eigvalsh(2 * X.T @ X / len(x))
+    return 2.0 * article001_problem().problem.eigenvalues()
 
 
 def repro_001_C6() -> dict:
