@@ -26,6 +26,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib
+import matplotlib.artist
+import matplotlib.colors
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -69,7 +71,12 @@ PNG_COLOURS: int | None = 64
 def render_figure(fig: Figure, fmt: str = "png", dpi: int = 80) -> bytes:
     """The figure as PNG or SVG bytes, reproducibly (no creation date in the metadata).
 
-    PNGs are quantised to :data:`PNG_COLOURS` colours (median cut, no dithering).
+    PNGs are quantised to :data:`PNG_COLOURS` colours (maximum coverage, no dithering: on
+    the course's frames twice as fast as median cut, with a smaller largest colour error and
+    smaller files; unlike the fast octree it keeps white exactly white). When the
+    figure's own dpi is ``dpi`` and it is not a pyplot figure, the PNG is made from one Agg
+    draw of the canvas (no intermediate true-colour PNG to encode and decode again): the same
+    pixels as ``savefig``, in about half the time.
     """
     buf = io.BytesIO()
     if fmt == "svg":
@@ -77,16 +84,54 @@ def render_figure(fig: Figure, fmt: str = "png", dpi: int = 80) -> bytes:
         return buf.getvalue()
     if fmt != "png":
         raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     if PNG_COLOURS is None:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
         return buf.getvalue()
     from PIL import Image  # a dependency of matplotlib
 
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    out = io.BytesIO()
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, format="PNG", optimize=True)
-    return out.getvalue()
+    rgba = _agg_pixels(fig) if fig.dpi == dpi else None
+    if rgba is None:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    else:
+        image = Image.fromarray(rgba[..., :3])
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE).save(
+        buf, format="PNG")
+    return buf.getvalue()
+
+
+def _agg_pixels(fig: Figure) -> np.ndarray | None:
+    """RGBA pixels of one Agg draw of a standalone figure; ``None`` for a pyplot figure (whose
+    canvas must not be replaced) or a transparent one (``savefig`` then decides the background)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    facecolor = matplotlib.rcParams["savefig.facecolor"]
+    if facecolor != "auto" and matplotlib.colors.to_rgba(facecolor) != matplotlib.colors.to_rgba(fig.get_facecolor()):
+        return None
+    canvas = fig.canvas
+    if type(canvas) is FigureCanvasBase:
+        canvas = FigureCanvasAgg(fig)
+    elif not isinstance(canvas, FigureCanvasAgg) or getattr(canvas, "manager", None) is not None:
+        return None
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())
+
+
+class _Pixels(matplotlib.artist.Artist):
+    """Paints a fixed RGBA image over the whole figure, pixel for pixel (no resampling)."""
+
+    def __init__(self, rgba: np.ndarray):
+        super().__init__()
+        self._rgba = rgba
+        self.set_zorder(-10)
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible():
+            return
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, 0, 0, self._rgba)
+        gc.restore()
 
 
 @dataclass(frozen=True)
@@ -95,7 +140,7 @@ class Backdrop:
     transform, clip box (pixels) and limits. Frames paint only their moving lines on top of it,
     which makes a frame several times faster to draw than re-drawing axes, ticks and contours."""
 
-    image: np.ndarray
+    image: np.ndarray   #: RGBA uint8, rows bottom-up
     panels: tuple
 
     def show(self, fig: Figure) -> None:
@@ -105,7 +150,7 @@ class Backdrop:
         if (round(fw * fig.dpi), round(fh * fig.dpi)) != (w, h):
             raise ValueError("the frame's figsize/dpi differ from the backdrop's; pass the same to explorer")
         fig.set_layout_engine("none")
-        fig.figimage(self.image, 0, 0, origin="upper", resize=False, zorder=-10)
+        fig.add_artist(_Pixels(self.image))
 
     def line(self, fig: Figure, panel: int, x, y, **style):
         """Draw a line in data coordinates of axes ``panel``; non-finite points leave gaps."""
@@ -162,7 +207,10 @@ def freeze_backdrop(static_draw: Callable[[Figure], Any], figsize: tuple[float, 
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
         axes = static_draw(fig)
-        image = imread(io.BytesIO(render_figure(fig, "png", dpi)))   # also runs the layout
+        # RGBA uint8, first row = bottom of the figure (the order ``draw_image`` expects)
+        image = np.ascontiguousarray((imread(io.BytesIO(render_figure(fig, "png", dpi))) * 255).round().astype(np.uint8)[::-1])
+        if image.shape[2] == 3:
+            image = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
         axes = list(axes) if axes is not None else fig.axes
         panels = tuple((ax.transData.frozen(), ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim()) for ax in axes)
         return Backdrop(image, panels)

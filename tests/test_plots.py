@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np
+import pytest
 
 from lrcourse import plots
 from lrcourse.problems import Quadratic
@@ -34,3 +35,18 @@ def test_dashboard_and_palette():
     fig = plots.lr_loss_dashboard(np.ones(5), np.geomspace(1, 1e-3, 6), title="t")
     assert len(fig.axes) == 2
     assert len(set(plots.PALETTE)) == 8 and plots.STYLE["svg.fonttype"] == "none"
+
+
+def test_fixed_panels_switch_the_layout_engine_off():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3), layout="constrained")
+    axes = plots.fixed_panels(fig, 3, left=0.2)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    assert len(axes) == 3 and not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    assert abs(axes[0].get_position().x0 - 0.2) < 1e-12
+    two_rows = plots.fixed_panels(Figure(), 2, nrows=2)
+    assert len(two_rows) == 4
+    with pytest.raises(ValueError, match="ncols"):
+        plots.fixed_panels(Figure(), 0)

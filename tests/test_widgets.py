@@ -93,3 +93,52 @@ def test_backdrop_paints_lines_on_a_frozen_background():
     bd.show(fig)
     bd.line(fig, 0, [0, 0.5, 1], [0, np.inf, 1])                  # non-finite point: a gap, no error
     assert widgets.render_figure(fig, "png", 50)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _decoded(png: bytes) -> np.ndarray:
+    import io
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_fast_png_path_gives_savefigs_pixels():
+    import io
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    fig = Figure(figsize=(3, 2), dpi=50)
+    fig.subplots().plot([0, 1, 2], [2, 0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=50)
+    reference = np.asarray(Image.open(buf).convert("RGB"))
+    assert np.array_equal(np.asarray(widgets._agg_pixels(fig))[..., :3], reference)
+    fast = _decoded(widgets.render_figure(fig, "png", 50))
+    assert fast.shape == reference.shape and np.abs(fast.astype(int) - reference).mean() < 2   # palette PNG
+    assert (fast[0, 0] == 255).all()                                  # the page's white stays white
+    slow = _decoded(widgets.render_figure(fig, "png", 100))          # other dpi: the savefig route
+    assert slow.shape == (200, 300, 3)
+
+
+def test_pyplot_figures_keep_their_canvas():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(2, 2), dpi=50)
+    canvas = fig.canvas
+    widgets.render_figure(fig, "png", 50)
+    assert fig.canvas is canvas
+    plt.close(fig)
+
+
+def test_backdrop_is_painted_pixel_for_pixel():
+    from matplotlib.figure import Figure
+
+    def static(fig):
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("top")
+
+    bd = widgets.freeze_backdrop(static, (3, 2), 50)
+    assert bd.image.dtype == np.uint8 and bd.image.shape == (100, 150, 4)
+    fig = Figure(figsize=(3, 2), dpi=50)
+    bd.apply(fig)
+    assert np.array_equal(_decoded(widgets.render_figure(fig, "png", 50)), bd.image[::-1, :, :3])

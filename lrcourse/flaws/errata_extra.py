@@ -398,7 +398,7 @@ topic properly. Every number below is computed when the book is built, by the fu
 """
 
 _SETUP = """\
-from myst_nb import glue
+from lrcourse.glue import glue
 
 from lrcourse import flaws
 from lrcourse.flaws import errata_extra as E
