@@ -98,25 +98,26 @@ def check_betas(betas: Any, name: str = "betas") -> tuple[float, float]:
 
 
 def as_float_array(name: str, value: Any, *, ndim: int | None = None, allow_int: bool = True) -> np.ndarray:
-    """Convert to a float64 array; reject non-numeric data (and integer arrays when
-    ``allow_int`` is False) with a message naming the argument."""
-    if isinstance(value, np.ndarray):
+    """Convert to a float64 array (always a copy); reject non-numeric data (and integer arrays
+    when ``allow_int`` is False) with a message naming the argument."""
+    if type(value) is np.ndarray and value.dtype == np.float64:   # the common case, on every update
         arr = value
     else:
         try:
             arr = np.asarray(value)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be array-like of numbers: {exc}") from None
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    if not allow_int and np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(
-            f"{name} must be a float array, got integer dtype {arr.dtype} "
-            "(an integer array cannot hold a fractional update; convert with .astype(float))"
-        )
+        kind = arr.dtype.kind          # b bool, i/u integers, f floats, c complex, O/U/S/M/m others
+        if kind not in "iuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        if not allow_int and kind in "iu":
+            raise TypeError(
+                f"{name} must be a float array, got integer dtype {arr.dtype} "
+                "(an integer array cannot hold a fractional update; convert with .astype(float))"
+            )
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
-    return arr.astype(np.float64, copy=True)
+    return np.array(arr, dtype=np.float64)
 
 
 def check_same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
