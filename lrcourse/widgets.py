@@ -92,11 +92,19 @@ def render_figure(fig: Figure, fmt: str = "png", dpi: int = 80) -> bytes:
     rgba = _agg_pixels(fig) if fig.dpi == dpi else None
     if rgba is None:
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-        image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-    else:
-        image = Image.fromarray(rgba[..., :3])
-    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE).save(
-        buf, format="PNG")
+        rgba = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    return _palette_png(rgba)
+
+
+def _palette_png(pixels: np.ndarray) -> bytes:
+    """PNG bytes of an (h, w, 3 or 4) uint8 image, quantised to :data:`PNG_COLOURS` colours."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]))
+    if PNG_COLOURS is not None:
+        image = image.quantize(colors=PNG_COLOURS, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
     return buf.getvalue()
 
 
@@ -348,42 +356,81 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
     return box
 
 
+LIVE_NOTE = ("<small><b>Live widget</b>: it recomputes on every change while a Python kernel runs "
+             "this notebook (Jupyter). The static book has no kernel, so there it shows the "
+             "picture for the initial values.</small>")
+
+
 def live_explorer(setup: Callable[[Figure], Any], update: Callable[..., None], *,
                   controls: Mapping[str, widgets.ValueWidget], figsize: tuple[float, float] = (7.0, 3.2),
-                  dpi: int = 80) -> widgets.VBox:
+                  dpi: int = 80, note: str | None = LIVE_NOTE) -> widgets.VBox:
     """A widget that recomputes on every change (for inputs that cannot be gridded).
 
     ``setup(fig) -> handle`` creates the axes and artists once; ``update(handle, **values)``
-    changes the artists in place (``set_data``, ``set_ydata`` …) for the controls' current
-    values. The figure is re-rendered to one PNG per change. In the static HTML the widget
-    shows the frame of the initial values. ``.timings`` collects (compute+update, render)
-    seconds per update for the benchmark.
+    changes the artists in place (``set_data``, ``set_ydata``, ``set_text`` …) for the
+    controls' current values. Artists that change should be made with ``animated=True``: the
+    rest of the figure (axes, ticks, contours) is then drawn once, kept as a pixel buffer, and
+    each update only restores that buffer and draws the animated artists on it (matplotlib's
+    blitting), which is several times faster than a full redraw. Without animated artists the
+    whole figure is redrawn. Keep axis limits fixed in ``update`` when blitting (the
+    background is not redrawn).
+
+    In the static HTML the widget shows the frame of the initial values, with ``note`` (HTML,
+    ``None`` for none) saying so. ``.timings`` collects (compute+update, render) seconds per
+    update for the benchmark; ``.refresh()`` re-renders.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     if not callable(setup) or not callable(update):
         raise TypeError("setup and update must be callable")
-    if not controls:
+    if not controls or not isinstance(controls, Mapping):
         raise ValueError("controls must name at least one widget, e.g. controls={'lr': FloatLogSlider()}")
+    for name, c in controls.items():
+        if not isinstance(c, widgets.ValueWidget):
+            raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget, got {type(c).__name__}")
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         handle = setup(fig)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()                     # runs the layout engine once ...
+        fig.set_layout_engine("none")     # ... and freezes it: updates neither pay for it nor move the axes
+    animated = [a for a in fig.findobj() if a is not fig and a.get_animated()]
     image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=f"{int(figsize[0] * dpi)}px"))
     timings: list[tuple[float, float]] = []
+    background = []
+
+    def render() -> bytes:
+        with matplotlib.rc_context(STYLE):
+            if not animated:
+                return render_figure(fig, "png", dpi)
+            if not background:
+                canvas.draw()                                   # skips animated artists
+                background.append(canvas.copy_from_bbox(fig.bbox))
+            else:
+                canvas.restore_region(background[0])
+            for artist in animated:
+                fig.draw_artist(artist)
+            return _palette_png(np.asarray(canvas.buffer_rgba()))
 
     def refresh(*_):
         t0 = time.perf_counter()
         update(handle, **{name: c.value for name, c in controls.items()})
         t1 = time.perf_counter()
-        with matplotlib.rc_context(STYLE):
-            image.value = render_figure(fig, "png", dpi)
+        image.value = render()
         timings.append((t1 - t0, time.perf_counter() - t1))
 
     for c in controls.values():
         c.observe(refresh, names="value")
     refresh()
-    box = widgets.VBox([*controls.values(), image])
+    parts = [*controls.values(), image]
+    if note:
+        parts.insert(len(controls), widgets.HTML(note))
+    box = widgets.VBox(parts)
+    box.add_class("lrcourse-live")
     box.timings = timings
     box.refresh = refresh
     box.figure = fig
     box.controls = dict(controls)
     BUILT.append(box)
     return box
+

@@ -142,6 +142,13 @@ def test_page(page_path, server, browser):
                     break
             assert _visible_frame(widget) != before, f"slider {s} of widget {w} does not change the frame"
 
+    live = page.locator(".lrcourse-live")            # recompute-on-change widgets: no kernel here
+    for w in range(live.count()):
+        widget = live.nth(w)
+        widget.scroll_into_view_if_needed()
+        assert _visible_frame(widget), f"live widget {w} shows no picture in the static page"
+        assert "kernel" in widget.inner_text(), f"live widget {w} does not say that it needs a kernel"
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_").replace(".html", ".png"))), full_page=True)
     page.close()
