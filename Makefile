@@ -8,6 +8,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JB_FLAGS := -W -n --keep-going
+# notebooks executed and tests run this many at a time (CI has 2 cores)
+JOBS ?= 2
 # Keras 3 runs on the PyTorch backend here (no TensorFlow needed)
 export KERAS_BACKEND ?= torch
 # one BLAS thread per process: the tests and notebook kernels run side by side on 2 cores
@@ -52,6 +54,7 @@ setup-test: setup frameworks browser
 
 book: setup
 	rm -rf _build/html   # Sphinx 7.4 does not overwrite changed static files (execution stays cached)
+	$(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS)   # fills the build's cache in parallel
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo
 	@echo "Book built: open $(CURDIR)/_build/html/index.html"
@@ -61,8 +64,9 @@ book: setup
 test: setup-test
 	$(BIN)/nbstripout --verify $(NOTEBOOKS)
 	rm -rf _build/html   # Sphinx 7.4 does not overwrite changed static files (execution stays cached)
+	$(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
-	$(BIN)/python -m pytest tests book --nbval-lax -p no:cacheprovider -q -ra
+	$(BIN)/python -m pytest tests book --nbval-lax -p no:cacheprovider -q -ra -n $(JOBS) --dist loadfile
 
 lab: setup
 	$(BIN)/jupyter lab book/

@@ -1,0 +1,87 @@
+"""Execute the book's notebooks in parallel into the build's execution cache.
+
+``jupyter-book build`` executes the notebooks that are not in its cache one after the other.
+Run this first (``make book`` and ``make test`` do) and every notebook is executed exactly as the
+build would (``jupyter_cache``'s ``single_nb_execution``, in the notebook's folder, the timeout
+of ``_config.yml``), two (or ``--jobs``) at a time, longest first; the build then finds them all
+in the cache. A notebook already cached (same code) is skipped. A notebook that fails is not
+cached: the build then runs it again and reports the error in full.
+
+    python scripts/execute_notebooks.py [--jobs N] [--cache _build/.jupyter_cache]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _timeout() -> int:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return int(config.get("execute", {}).get("timeout", 30))
+
+
+def _execute(path: str, timeout: int):
+    """Execute one notebook; returns (path, seconds, error or None, executed notebook)."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb = nbformat.read(path, as_version=4)
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False,
+                                 meta_override=True)
+    error = None if result.err is None else (result.exc_string or repr(result.err))
+    return path, result.time, error, nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    from lrcourse.bench import notebooks
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--cache", default=str(ROOT / "_build" / ".jupyter_cache"))
+    args = parser.parse_args(argv)
+
+    cache = get_cache(args.cache)
+    todo = []
+    for path in notebooks():
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            todo.append(path)
+    if not todo:
+        print("execute_notebooks: every notebook is cached")
+        return 0
+    todo.sort(key=lambda p: p.stat().st_size, reverse=True)          # long ones first: better balance
+    print(f"execute_notebooks: {len(todo)} notebook(s), {args.jobs} at a time", flush=True)
+    t0, failed = time.perf_counter(), []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(_execute, str(p), _timeout()) for p in todo]
+        for done, future in enumerate(as_completed(futures), 1):
+            path, seconds, error, nb = future.result()
+            if error is None:                      # one writer for the cache's database: this process
+                cache.cache_notebook_bundle(CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
+                                            check_validity=False, overwrite=True)
+            name = Path(path).relative_to(ROOT)
+            print(f"  [{done}/{len(todo)}] {name}: {'FAILED' if error else 'ok'} ({seconds:.1f} s)", flush=True)
+            if error:
+                failed.append((name, error))
+    print(f"execute_notebooks: {time.perf_counter() - t0:.1f} s in all", flush=True)
+    for name, error in failed:
+        print(f"\n{name} failed:\n{error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
