@@ -9,6 +9,7 @@ One module per idea:
 - :mod:`lrcourse.init`       — weight initialisation (Xavier/Glorot, He/Kaiming, LeCun)
 - :mod:`lrcourse.mlp`, :mod:`lrcourse.datasets` — a small MLP with backprop, toy data sets
 - :mod:`lrcourse.plots`, :mod:`lrcourse.widgets` — figures and sliders that work without a kernel
+- :mod:`lrcourse.glue` — myst-nb's ``glue`` (values in the book's text) without its import cost
 
 Import the modules you need: ``from lrcourse import schedules, optimizers``.
 """
