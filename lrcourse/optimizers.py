@@ -46,6 +46,8 @@ def _rate(lr_value: Any, params: np.ndarray) -> Any:
     A scalar is returned as a float; an array of shape ``S`` (one rate per leading
     index of params) is reshaped to ``S + (1,) * (params.ndim - len(S))``.
     """
+    if type(lr_value) is float:                      # the common case, on every update
+        return lr_value
     if np.ndim(lr_value) == 0:
         return float(lr_value)
     lr = np.asarray(lr_value, dtype=np.float64)
@@ -89,11 +91,12 @@ class Optimizer:
         """One update. Returns ``(new_params, new_state)``; nothing passed in is modified."""
         p = _as_params(params)
         g = as_float_array("grads", grads)
-        check_same_shape("params", p, "grads", g)
+        if g.shape != p.shape:
+            check_same_shape("params", p, "grads", g)
         if not isinstance(state, dict) or "step" not in state:
             raise TypeError("state must be the dict returned by opt.init(params)")
         for name in self._buffers:
-            if np.shape(state.get(name)) != p.shape:
+            if getattr(state.get(name), "shape", None) != p.shape:
                 raise ValueError(f"state[{name!r}] must have the shape of params {p.shape}; "
                                  "was the state made by init() for these params?")
         step = int(state["step"])
