@@ -208,17 +208,17 @@ def freeze_backdrop(static_draw: Callable[[Figure], Any], figsize: tuple[float, 
     The layout is computed once and then frozen; pass the same ``figsize`` and ``dpi`` to
     :func:`explorer`. In ``draw``, call ``backdrop.apply(fig)`` and draw on the returned panels.
     """
-    from matplotlib.image import imread
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     if layout not in ("constrained", "none"):
         raise ValueError(f"layout must be 'constrained' or 'none', got {layout!r}")
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
         axes = static_draw(fig)
-        # RGBA uint8, first row = bottom of the figure (the order ``draw_image`` expects)
-        image = np.ascontiguousarray((imread(io.BytesIO(render_figure(fig, "png", dpi))) * 255).round().astype(np.uint8)[::-1])
-        if image.shape[2] == 3:
-            image = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()                                                   # also runs the layout
+        # RGBA uint8 (a copy), first row = bottom of the figure (the order ``draw_image`` expects)
+        image = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[::-1])
         axes = list(axes) if axes is not None else fig.axes
         panels = tuple((ax.transData.frozen(), ax.bbox.frozen(), ax.get_xlim(), ax.get_ylim()) for ax in axes)
         return Backdrop(image, panels)

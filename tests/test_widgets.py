@@ -165,8 +165,10 @@ def test_pyplot_figures_keep_their_canvas():
     plt.close(fig)
 
 
-def test_backdrop_is_painted_pixel_for_pixel():
+def test_backdrop_is_painted_pixel_for_pixel(monkeypatch):
     from matplotlib.figure import Figure
+
+    monkeypatch.setattr(widgets, "PNG_COLOURS", None)                # true-colour PNG: exact pixels
 
     def static(fig):
         ax = fig.subplots()
