@@ -51,8 +51,29 @@ STYLE = {
 
 
 def apply_style() -> None:
-    """Set the course's matplotlib style globally (notebooks call this once)."""
+    """Set the course's matplotlib style globally (notebooks call this once).
+
+    In a Jupyter kernel it also makes the inline backend show figures at their own size
+    (``bbox_inches=None``) instead of cropping them to a tight box: our figures use
+    constrained layout, which already fits every label inside the figure, and the tight box
+    costs a second full draw of every figure (about a third of a notebook's drawing time).
+    """
     matplotlib.rcParams.update(STYLE)
+    _inline_figures_at_their_own_size()
+
+
+def _inline_figures_at_their_own_size() -> None:
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.config import InlineBackend
+    except ImportError:  # not in IPython: nothing to configure
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    config = InlineBackend.instance(parent=shell)
+    if config.print_figure_kwargs.get("bbox_inches", "tight") is not None:
+        config.print_figure_kwargs = {**config.print_figure_kwargs, "bbox_inches": None}
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float = 3.2, **kwargs):

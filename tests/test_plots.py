@@ -50,3 +50,15 @@ def test_fixed_panels_switch_the_layout_engine_off():
     assert len(two_rows) == 4
     with pytest.raises(ValueError, match="ncols"):
         plots.fixed_panels(Figure(), 0)
+
+
+def test_inline_backend_shows_figures_at_their_own_size():
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib_inline.config import InlineBackend
+
+    shell = InteractiveShell.instance()
+    try:
+        plots.apply_style()
+        assert InlineBackend.instance(parent=shell).print_figure_kwargs["bbox_inches"] is None
+    finally:
+        InteractiveShell.clear_instance()
