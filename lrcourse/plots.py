@@ -73,7 +73,11 @@ def _inline_figures_at_their_own_size() -> None:
         return
     config = InlineBackend.instance(parent=shell)
     if config.print_figure_kwargs.get("bbox_inches", "tight") is not None:
-        config.print_figure_kwargs = {**config.print_figure_kwargs, "bbox_inches": None}
+        import warnings
+
+        with warnings.catch_warnings():   # matplotlib-inline's own change handler is a deprecated traitlets form
+            warnings.simplefilter("ignore", DeprecationWarning)
+            config.print_figure_kwargs = {**config.print_figure_kwargs, "bbox_inches": None}
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float = 3.2, **kwargs):
