@@ -7,6 +7,10 @@ of ``_config.yml``), two (or ``--jobs``) at a time, longest first; the build the
 in the cache. A notebook already cached (same code) is skipped. A notebook that fails is not
 cached: the build then runs it again and reports the error in full.
 
+The cache knows only the notebooks' code, not the library behind them: this script keeps a
+digest of ``lrcourse/`` next to the cache and empties the cache when the library has changed,
+so that a change in ``lrcourse`` is never shown with stale outputs.
+
     python scripts/execute_notebooks.py [--jobs N] [--cache _build/.jupyter_cache]
 """
 from __future__ import annotations
@@ -27,6 +31,29 @@ def _timeout() -> int:
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     return int(config.get("execute", {}).get("timeout", 30))
+
+
+def library_digest() -> str:
+    """SHA-256 over the library's source files (names and contents)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "lrcourse").rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _drop_stale_cache(cache_path: Path) -> None:
+    stamp = cache_path.parent / (cache_path.name + ".lrcourse-digest")
+    current = library_digest()
+    if cache_path.exists() and (not stamp.exists() or stamp.read_text().strip() != current):
+        import shutil
+
+        print("execute_notebooks: lrcourse changed since the cache was filled: executing every notebook")
+        shutil.rmtree(cache_path)
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n")
 
 
 def _execute(path: str, timeout: int):
@@ -53,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(ROOT / "_build" / ".jupyter_cache"))
     args = parser.parse_args(argv)
 
+    _drop_stale_cache(Path(args.cache))
     cache = get_cache(args.cache)
     todo = []
     for path in notebooks():
