@@ -9,7 +9,8 @@ cached: the build then runs it again and reports the error in full.
 
 The cache knows only the notebooks' code, not the library behind them: this script keeps a
 digest of ``lrcourse/`` next to the cache and empties the cache when the library has changed,
-so that a change in ``lrcourse`` is never shown with stale outputs.
+together with Sphinx's saved state of the pages (``.doctrees``, ``jupyter_execute``), so that a
+change in ``lrcourse`` is never shown with stale outputs.
 
     python scripts/execute_notebooks.py [--jobs N] [--cache _build/.jupyter_cache]
 """
@@ -52,6 +53,9 @@ def _drop_stale_cache(cache_path: Path) -> None:
 
         print("execute_notebooks: lrcourse changed since the cache was filled: executing every notebook")
         shutil.rmtree(cache_path)
+        # Sphinx re-reads a page only when its source changed: drop its saved state too
+        for saved in (".doctrees", "jupyter_execute"):
+            shutil.rmtree(cache_path.parent / saved, ignore_errors=True)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
 
