@@ -85,7 +85,9 @@ def run_notebook(path: Path, timeout: int = 600) -> tuple[float, list[dict]]:
 
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_REPORT_CELL))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    # as scripts/execute_notebooks.py runs them: the kernel is stopped at once after the last cell
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - t0
