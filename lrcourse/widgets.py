@@ -251,6 +251,7 @@ def _initial_index(name: str, pairs, initial: Mapping[str, Any]) -> int:
 
 
 def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = None,
+             setup: Callable[[Figure], Any] | None = None,
              initial: Mapping[str, Any] | None = None, descriptions: Mapping[str, str] | None = None,
              figsize: tuple[float, float] = (7.0, 3.2), dpi: int = 80, fmt: str = "auto",
              **grids: Any) -> widgets.VBox:
@@ -263,6 +264,12 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
         draws one frame on an empty :class:`~matplotlib.figure.Figure`.
     compute
         Optional ``compute(**params) -> data``, timed separately from drawing.
+    setup
+        Optional ``setup(fig) -> handle``, run once: it creates the axes and artists that every
+        frame shares. ``draw`` then gets ``handle`` instead of a cleared figure and updates the
+        artists in place (``set_data``, ``set_text``, limits). Re-using axes instead of
+        re-creating them makes a frame about twice as fast. Lay the axes out with fixed margins
+        (e.g. :func:`lrcourse.plots.fixed_panels`): the layout is not recomputed per frame.
     initial
         Initial slider positions by name (a grid value or label); default: the middle value.
     descriptions
@@ -279,6 +286,8 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
         raise TypeError(f"draw must be callable, got {type(draw).__name__}")
     if compute is not None and not callable(compute):
         raise TypeError(f"compute must be callable or None, got {type(compute).__name__}")
+    if setup is not None and not callable(setup):
+        raise TypeError(f"setup must be callable or None, got {type(setup).__name__}")
     if not 1 <= len(grids) <= 3:
         raise ValueError(f"explorer takes one to three parameter grids, got {len(grids)}: {list(grids)}")
     if fmt not in ("auto", "png", "svg"):
@@ -296,17 +305,20 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
     stats = FrameStats(frames=n_frames)
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        handle = setup(fig) if setup is not None else None
 
         def frame(values: tuple) -> widgets.Image:
             params = {n: v for n, (_, v) in zip(names, values)}
             t0 = time.perf_counter()
             data = compute(**params) if compute is not None else None
             t1 = time.perf_counter()
-            fig.clear()
+            if setup is None:
+                fig.clear()
+            target = fig if setup is None else handle
             if compute is not None:
-                draw(fig, data, **params)
+                draw(target, data, **params)
             else:
-                draw(fig, **params)
+                draw(target, **params)
             if not stats.fmt:
                 if fmt == "auto":
                     candidates = {f: render_figure(fig, f, dpi) for f in ("svg", "png")}

@@ -180,3 +180,29 @@ def test_backdrop_is_painted_pixel_for_pixel(monkeypatch):
     fig = Figure(figsize=(3, 2), dpi=50)
     bd.apply(fig)
     assert np.array_equal(_decoded(widgets.render_figure(fig, "png", 50)), bd.image[::-1, :, :3])
+
+
+def test_setup_builds_the_axes_once_and_draw_updates_them():
+    made = []
+
+    def setup(fig):
+        ax = fig.subplots()
+        ax.set(xlim=(0, 1), ylim=(0, 3))
+        made.append(ax)
+        (line,) = ax.plot([0, 1], [0, 0])
+        return line
+
+    def draw(line, a):
+        line.set_ydata([0, a])
+
+    box = widgets.explorer(draw, setup=setup, a=[1.0, 2.0, 3.0], fmt="png")
+    frames = [c.value for c in box.children[1].children]
+    assert len(made) == 1 and len(set(frames)) == 3
+    # the same frames as drawing each one on a fresh figure
+    def fresh(fig, a):
+        draw(setup(fig), a)
+
+    again = widgets.explorer(fresh, a=[1.0, 2.0, 3.0], fmt="png")
+    assert [c.value for c in again.children[1].children] == frames
+    with pytest.raises(TypeError, match="setup"):
+        widgets.explorer(draw, setup=3, a=[1.0])
