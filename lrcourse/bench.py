@@ -100,6 +100,26 @@ def run_notebook(path: Path, timeout: int = 600) -> tuple[float, list[dict]]:
     return seconds, rows
 
 
+def _floor_notebook_seconds(runs: int = 3) -> float:
+    """What any notebook of the course costs before its content: a kernel start and the usual
+    import cell (numpy, pyplot, lrcourse), then an immediate kernel stop; the median of ``runs``."""
+    import tempfile as _tempfile
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import numpy as np\nimport matplotlib.pyplot as plt\nfrom lrcourse import flaws, plots, widgets\n"
+        "from lrcourse.glue import glue\nplots.apply_style()")]
+    times = []
+    with _tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "floor.ipynb"
+        nbformat.write(nb, path)
+        for _ in range(runs):
+            times.append(run_notebook(path)[0])
+    return float(np.median(times))
+
+
 def bench_sweep(n_lrs: int = 200, steps: int = 1000) -> dict:
     from lrcourse.optimizers import SGD
     from lrcourse.problems import LinearRegression, make_linear_data
@@ -215,8 +235,11 @@ def main(argv: list[str] | None = None) -> int:
             nb_rows.append(dict(notebook=name, seconds=seconds, widgets=len(rows)))
             widget_rows += [dict(notebook=name, **r) for r in rows]
             print(f"  executed {name} in {seconds:.1f} s", file=sys.stderr)
+        floor = _floor_notebook_seconds()
         nb_rows.append(dict(notebook="TOTAL", seconds=sum(r["seconds"] for r in nb_rows),
                             widgets=sum(r["widgets"] for r in nb_rows)))
+        nb_rows.append(dict(notebook=f"(of which the floor: {len(nb_rows) - 1} x kernel start + import cell)",
+                            seconds=(len(nb_rows) - 1) * floor, widgets=""))
         print(_table([r for r in widget_rows if r["kind"] == "frames"], "Widgets with precomputed frames"))
         print(_table([r for r in widget_rows if r["kind"] == "live"], "Live widgets (50 varied updates)"))
         print(_table(nb_rows, "Notebook execution (kernel start included)"))
