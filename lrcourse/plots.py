@@ -190,12 +190,24 @@ def lr_loss_dashboard(lrs, losses, *, title: str | None = None, optimum: float |
     return fig
 
 
-def few_log_ticks(axis, numticks: int = 5) -> None:
-    """A log axis (``ax.yaxis`` or ``ax.xaxis``) with a handful of labelled decades, no minor ticks."""
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten_label(value: float, _pos: object = None) -> str:
+    """A decade as plain text, ``1e-3`` → ``10⁻³`` (a tick formatter: no mathtext to lay out,
+    which makes frames with many log ticks cheaper to draw)."""
+    return f"10{str(round(np.log10(value))).translate(_SUPERSCRIPT)}" if value > 0 else ""
+
+
+def few_log_ticks(axis, numticks: int = 5, plain: bool = False) -> None:
+    """A log axis (``ax.yaxis`` or ``ax.xaxis``) with a handful of labelled decades, no minor ticks;
+    ``plain=True`` also labels them as plain text (:func:`power_of_ten_label`)."""
     from matplotlib import ticker
 
     axis.set_major_locator(ticker.LogLocator(numticks=numticks))
     axis.set_minor_locator(ticker.NullLocator())
+    if plain:
+        axis.set_major_formatter(ticker.FuncFormatter(power_of_ten_label))
 
 
 def fixed_panels(fig: Figure, ncols: int, nrows: int = 1, **margins: float) -> list:

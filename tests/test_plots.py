@@ -62,3 +62,14 @@ def test_inline_backend_shows_figures_at_their_own_size():
         assert InlineBackend.instance(parent=shell).print_figure_kwargs["bbox_inches"] is None
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_plain_decade_labels():
+    from matplotlib.figure import Figure
+
+    assert plots.power_of_ten_label(1e-3) == "10⁻³" and plots.power_of_ten_label(100.0) == "10²"
+    assert plots.power_of_ten_label(0.0) == ""
+    ax = Figure().subplots()
+    ax.set_yscale("log")
+    plots.few_log_ticks(ax.yaxis, plain=True)
+    assert ax.yaxis.get_major_formatter()(1e4) == "10⁴"
