@@ -12,6 +12,7 @@ import matplotlib
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "small_multiples",
     "lr_loss_dashboard",
     "few_log_ticks",
+    "CourseFigure",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, black first.
@@ -80,6 +82,66 @@ def _inline_figures_at_their_own_size() -> None:
             config.print_figure_kwargs = {**config.print_figure_kwargs, "bbox_inches": None}
 
 
+#: Log axes spanning more decades than this get no minor ticks (see :class:`CourseFigure`).
+MINOR_TICK_MAX_DECADES = 3
+
+
+class _SparseLogMinorLocator(ticker.LogLocator):
+    """Matplotlib's minor log ticks (2…9 × 10^k) on axes spanning at most ``max_decades``
+    decades, none on wider ones."""
+
+    def __init__(self, max_decades: float = MINOR_TICK_MAX_DECADES):
+        super().__init__(subs="auto")
+        self.max_decades = max_decades
+
+    def tick_values(self, vmin, vmax):
+        lo, hi = sorted((vmin, vmax))
+        if lo > 0 and np.log10(hi / lo) > self.max_decades:
+            return np.array([])
+        return super().tick_values(vmin, vmax)
+
+
+def _lighten_log_axis(axis) -> None:
+    if axis.get_scale() != "log":
+        return
+    if axis.isDefault_minloc and not isinstance(axis.get_minor_locator(), _SparseLogMinorLocator):
+        axis.set_minor_locator(_SparseLogMinorLocator())
+        axis.isDefault_minloc = True           # still "matplotlib's choice": a new scale replaces it
+    if axis.isDefault_majfmt and type(axis.get_major_formatter()) is ticker.LogFormatterSciNotation:
+        axis.set_major_formatter(ticker.FuncFormatter(power_of_ten_label))
+        axis.isDefault_majfmt = True
+
+
+class CourseFigure(Figure):
+    """A matplotlib ``Figure`` with lighter log axes; every course figure is one
+    (:func:`new_figure`, and the widgets' frames).
+
+    Just before it is drawn (or measured), each log axis still on matplotlib's default ticks gets:
+
+    - minor ticks only if it spans at most :data:`MINOR_TICK_MAX_DECADES` decades. Matplotlib
+      puts eight unlabelled minor ticks in every decade up to ten decades (up to ~90 per axis),
+      and builds a tick object for each: on a figure with log axes they took a third to
+      two thirds of the drawing time, for a comb too dense to read;
+    - decade labels as plain text, ``10⁻³`` (:func:`power_of_ten_label`), instead of mathtext
+      that is parsed anew in every kernel.
+
+    Ticks set explicitly (``set_major_formatter``, :func:`few_log_ticks`, ...) are left alone.
+    """
+
+    def _lighten_log_axes(self) -> None:
+        for ax in self.axes:
+            _lighten_log_axis(ax.xaxis)
+            _lighten_log_axis(ax.yaxis)
+
+    def draw(self, renderer):
+        self._lighten_log_axes()
+        return super().draw(renderer)
+
+    def get_tightbbox(self, renderer=None, *args, **kwargs):
+        self._lighten_log_axes()
+        return super().get_tightbbox(renderer, *args, **kwargs)
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float = 3.2, **kwargs):
     """A figure and its axes in the course style (``plt.subplots`` with our defaults).
 
@@ -88,7 +150,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, width: float = 7.0, height: float
     and later figures of the notebook would silently not be shown.
     """
     apply_style()
-    return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
+    return plt.subplots(nrows, ncols, figsize=(width, height), FigureClass=CourseFigure, **kwargs)
 
 
 def _grid_loss(problem, xlim, ylim, n=120):
@@ -202,8 +264,6 @@ def power_of_ten_label(value: float, _pos: object = None) -> str:
 def few_log_ticks(axis, numticks: int = 5, plain: bool = False) -> None:
     """A log axis (``ax.yaxis`` or ``ax.xaxis``) with a handful of labelled decades, no minor ticks;
     ``plain=True`` also labels them as plain text (:func:`power_of_ten_label`)."""
-    from matplotlib import ticker
-
     axis.set_major_locator(ticker.LogLocator(numticks=numticks))
     axis.set_minor_locator(ticker.NullLocator())
     if plain:

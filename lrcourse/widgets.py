@@ -31,7 +31,7 @@ import matplotlib.colors
 import numpy as np
 from matplotlib.figure import Figure
 
-from .plots import STYLE
+from .plots import STYLE, CourseFigure
 
 __all__ = ["explorer", "live_explorer", "render_figure", "FrameStats", "format_value", "Backdrop", "BackdropPanel", "freeze_backdrop"]
 
@@ -213,7 +213,7 @@ def freeze_backdrop(static_draw: Callable[[Figure], Any], figsize: tuple[float, 
     if layout not in ("constrained", "none"):
         raise ValueError(f"layout must be 'constrained' or 'none', got {layout!r}")
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+        fig = CourseFigure(figsize=figsize, dpi=dpi, layout=layout)
         axes = static_draw(fig)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()                                                   # also runs the layout
@@ -304,7 +304,7 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
 
     stats = FrameStats(frames=n_frames)
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        fig = CourseFigure(figsize=figsize, dpi=dpi, layout="constrained")
         handle = setup(fig) if setup is not None else None
 
         def frame(values: tuple) -> widgets.Image:
@@ -401,7 +401,7 @@ def live_explorer(setup: Callable[[Figure], Any], update: Callable[..., None], *
         if not isinstance(c, widgets.ValueWidget):
             raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget, got {type(c).__name__}")
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        fig = CourseFigure(figsize=figsize, dpi=dpi, layout="constrained")
         handle = setup(fig)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()                     # runs the layout engine once ...

@@ -73,3 +73,44 @@ def test_plain_decade_labels():
     ax.set_yscale("log")
     plots.few_log_ticks(ax.yaxis, plain=True)
     assert ax.yaxis.get_major_formatter()(1e4) == "10⁴"
+
+
+def _drawn(fig):
+    fig.canvas.draw()
+    return fig
+
+
+def test_course_figures_have_light_log_axes():
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
+
+    fig, (wide, narrow) = plots.new_figure(1, 2)
+    assert isinstance(fig, plots.CourseFigure)
+    wide.loglog(np.geomspace(1, 1e8, 50), np.geomspace(1e-9, 1, 50))         # 8 and 9 decades
+    narrow.semilogy([1, 2, 3], [1.0, 20.0, 300.0])                            # under 3 decades
+    _drawn(fig)
+    assert len(wide.xaxis.get_minorticklocs()) == 0 and len(wide.yaxis.get_minorticklocs()) == 0
+    assert len(narrow.yaxis.get_minorticklocs()) > 0          # minor ticks kept where they are readable
+    label = wide.yaxis.get_major_formatter()(1e-3)
+    assert label == "10⁻³" and "$" not in label               # plain text, no mathtext
+    wide.set_xscale("linear")                                 # a new scale brings matplotlib's defaults
+    assert isinstance(wide.xaxis.get_minor_locator(), NullLocator)
+    plt.close(fig)
+
+    fig, ax = plots.new_figure()                              # explicit choices are left alone
+    ax.loglog(np.geomspace(1, 1e8, 50), np.geomspace(1, 1e8, 50))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2.0, 5.0)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.LogFormatterSciNotation())
+    _drawn(fig)
+    assert len(ax.xaxis.get_minorticklocs()) > 0
+    assert "$" in ax.yaxis.get_major_formatter()(1e3)
+    plt.close(fig)
+
+
+def test_widget_frames_are_course_figures():
+    from lrcourse import widgets
+
+    seen = []
+    w = widgets.explorer(lambda fig, lr: seen.append(fig) or fig.subplots().semilogy([1, 2], [1e-6, lr]),
+                         lr=[1.0, 10.0])
+    assert w.stats.frames == 2 and all(isinstance(f, plots.CourseFigure) for f in seen)
