@@ -114,7 +114,11 @@ class MLP:
 
     def unflatten(self, params: Any) -> list[tuple[np.ndarray, np.ndarray]]:
         """Split the flat vector into [(W_1, b_1), ..., (W_L, b_L)] (copies)."""
-        p, out, i = self._params(params), [], 0
+        return self._split(self._params(params))
+
+    def _split(self, p: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`unflatten` of a checked vector, as views of it."""
+        out, i = [], 0
         for a, b in self.shapes:
             out.append((p[i:i + a * b].reshape(a, b), p[i + a * b:i + a * b + b]))
             i += a * b + b
@@ -135,7 +139,10 @@ class MLP:
     def forward(self, params: Any, X: Any, return_cache: bool = False):
         """Logits of shape (n,). With ``return_cache``: ``(logits, cache)``, cache =
         ``{"pre": [z_1, ..., z_L], "act": [h_0 = X, h_1, ..., h_{L-1}]}``."""
-        layers, h = self.unflatten(params), self._inputs(X)
+        return self._forward(self.unflatten(params), self._inputs(X), return_cache)
+
+    def _forward(self, layers, h: np.ndarray, return_cache: bool = False):
+        """:meth:`forward` of checked layers (:meth:`_split`) and inputs ``h`` = X."""
         pre, act = [], [h]
         with np.errstate(over="ignore", invalid="ignore"):
             for l, (W, b) in enumerate(layers):
@@ -165,16 +172,24 @@ class MLP:
 
     def loss(self, params: Any, X: Any, y: Any) -> float:
         """Mean binary cross-entropy on logits: mean(logaddexp(0, z) - y z)."""
-        z = self.forward(params, X)
-        y = _labels(y, z.shape[0])
-        with np.errstate(over="ignore", invalid="ignore"):
-            return float(np.mean(np.logaddexp(0.0, z) - y * z))
+        p, X = self._params(params), self._inputs(X)
+        return self._loss(p, X, _labels(y, X.shape[0]))
 
     def grad(self, params: Any, X: Any, y: Any) -> np.ndarray:
         """Gradient of :meth:`loss` w.r.t. the flat params, by backprop (shape (n_params,))."""
-        z, cache = self.forward(params, X, return_cache=True)
-        y = _labels(y, z.shape[0])
-        grads, _, _ = self._backward(self.unflatten(params), cache, (_sigmoid(z) - y) / z.shape[0])
+        p, X = self._params(params), self._inputs(X)
+        return self._grad(p, X, _labels(y, X.shape[0]))
+
+    # the two without argument checks, for :class:`Classification` (which checks X and y once)
+    def _loss(self, p: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
+        z = self._forward(self._split(p), X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+    def _grad(self, p: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        layers = self._split(p)
+        z, cache = self._forward(layers, X, return_cache=True)
+        grads, _, _ = self._backward(layers, cache, (_sigmoid(z) - y) / z.shape[0])
         return np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in grads])
 
     def predict_proba(self, params: Any, X: Any) -> np.ndarray:
@@ -233,16 +248,18 @@ class Classification:
         t = as_float_array("theta", theta)
         if t.ndim == 0 or t.shape[-1] != self.dim:
             raise ValueError(f"theta must have shape (..., {self.dim}), got {t.shape}")
+        if t.ndim == 1:                                   # one parameter vector: the usual case
+            return np.float64(fn(t)) if shape(t.shape) == () else np.asarray(fn(t), dtype=np.float64)
         out = np.array([fn(row) for row in t.reshape(-1, self.dim)], dtype=np.float64)
         return out.reshape(shape(t.shape))[()]  # a 0-d result comes back as np.float64
 
     def loss(self, theta: Any):
         """Mean BCE on the whole dataset, shape theta.shape[:-1]."""
-        return self._rows(theta, lambda p: self.mlp.loss(p, self.X, self.y), lambda s: s[:-1])
+        return self._rows(theta, lambda p: self.mlp._loss(p, self.X, self.y), lambda s: s[:-1])
 
     def grad(self, theta: Any) -> np.ndarray:
         """Full-batch gradient, shape theta.shape."""
-        return self._rows(theta, lambda p: self.mlp.grad(p, self.X, self.y), lambda s: s)
+        return self._rows(theta, lambda p: self.mlp._grad(p, self.X, self.y), lambda s: s)
 
     def stochastic_grad(self, theta: Any, rng: np.random.Generator, batch_size: int) -> np.ndarray:
         if not isinstance(rng, np.random.Generator):
@@ -252,7 +269,7 @@ class Classification:
             raise ValueError(f"batch_size must be <= n = {self.n}, got {batch_size}")
         idx = rng.choice(self.n, batch_size, replace=False)
         Xb, yb = self.X[idx], self.y[idx]
-        return self._rows(theta, lambda p: self.mlp.grad(p, Xb, yb), lambda s: s)
+        return self._rows(theta, lambda p: self.mlp._grad(p, Xb, yb), lambda s: s)
 
     def accuracy(self, theta: Any):
         """Training accuracy, shape theta.shape[:-1]."""

@@ -100,9 +100,15 @@ class Optimizer:
                 raise ValueError(f"state[{name!r}] must have the shape of params {p.shape}; "
                                  "was the state made by init() for these params?")
         step = int(state["step"])
-        lr = _rate(self.lr_at(step), p)
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is the caller's to report
-            new_p, buffers = self._step(p, g, state, lr, step + 1)
+            return self._apply(p, g, state, self.lr_at(step))
+
+    def _apply(self, p: np.ndarray, g: np.ndarray, state: State, lr_value: Any) -> tuple[np.ndarray, State]:
+        """:meth:`update` without its checks, for loops that have made them once
+        (:func:`lrcourse.train.minimize`): ``p`` and ``g`` float64 arrays of one shape, ``state``
+        from :meth:`init`, ``lr_value`` the rate of this update (``lr_at(state["step"])``)."""
+        step = state["step"]
+        new_p, buffers = self._step(p, g, state, _rate(lr_value, p), step + 1)
         return new_p, {"step": step + 1, **buffers}
 
     def _step(self, p, g, state, lr, t):  # pragma: no cover - abstract
