@@ -50,6 +50,7 @@ class FrameStats:
     draw_s: list[float] = field(default_factory=list)
     raw_bytes: int = 0
     gzip_bytes: int = 0
+    full_draws: int = 0   #: frames drawn in full (the others were blitted)
 
     @property
     def build_s(self) -> float:
@@ -250,6 +251,47 @@ def _initial_index(name: str, pairs, initial: Mapping[str, Any]) -> int:
     raise ValueError(f"initial[{name!r}] = {want!r} is not one of the grid's values {[p[0] for p in pairs]}")
 
 
+class _Blitter:
+    """Pixels of a figure whose moving parts are *animated* artists (``animated=True``).
+
+    The first call draws everything else once and keeps it as a pixel buffer; later calls
+    restore that buffer and draw only the animated artists on it (matplotlib's blitting).
+    Animated artists do not mark the figure stale when they change, anything else does: so when
+    a frame changed something else too (limits, ticks, a legend's text), the figure is stale and
+    is drawn in full again, with a new background; so is a frame whose animated artists are not
+    the same ones as before. A figure without animated artists is always drawn in full.
+    """
+
+    def __init__(self, fig: Figure):
+        from matplotlib.backend_bases import FigureCanvasBase
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        if type(fig.canvas) is FigureCanvasBase:
+            FigureCanvasAgg(fig)
+        if not isinstance(fig.canvas, FigureCanvasAgg):
+            raise TypeError("blitting needs a figure on an Agg canvas (not a pyplot figure)")
+        self.fig, self.canvas = fig, fig.canvas
+        self.background = None
+        self.animated: list = []
+        self.full_draws = 0
+
+    def pixels(self) -> np.ndarray:
+        """RGBA pixels of the figure as it is now."""
+        fig, canvas = self.fig, self.canvas
+        animated = [a for a in fig.findobj() if a is not fig and a.get_animated()]
+        if self.background is None or fig.stale or animated != self.animated:
+            self.animated = animated
+            canvas.draw()                                        # all but the animated artists
+            self.full_draws += 1
+            self.background = canvas.copy_from_bbox(fig.bbox) if self.animated else None
+        else:
+            canvas.restore_region(self.background)
+        for artist in self.animated:
+            if artist.get_visible():
+                fig.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())
+
+
 def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = None,
              setup: Callable[[Figure], Any] | None = None,
              initial: Mapping[str, Any] | None = None, descriptions: Mapping[str, str] | None = None,
@@ -270,6 +312,10 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
         artists in place (``set_data``, ``set_text``, limits). Re-using axes instead of
         re-creating them makes a frame about twice as fast. Lay the axes out with fixed margins
         (e.g. :func:`lrcourse.plots.fixed_panels`): the layout is not recomputed per frame.
+        Artists made with ``animated=True`` are blitted (PNG frames): axes, ticks and everything
+        else are drawn once and each frame only draws the animated artists over them, several
+        times faster again. A frame that changes anything else (limits, a new artist) is drawn
+        in full, so blitting never shows a stale picture.
     initial
         Initial slider positions by name (a grid value or label); default: the middle value.
     descriptions
@@ -306,6 +352,12 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
     with matplotlib.rc_context(STYLE):
         fig = CourseFigure(figsize=figsize, dpi=dpi, layout="constrained")
         handle = setup(fig) if setup is not None else None
+        blitter = _Blitter(fig) if setup is not None and PNG_COLOURS is not None else None
+
+        def render(fmt: str) -> bytes:
+            if fmt == "png" and blitter is not None:
+                return _palette_png(blitter.pixels())
+            return render_figure(fig, fmt, dpi)
 
         def frame(values: tuple) -> widgets.Image:
             params = {n: v for n, (_, v) in zip(names, values)}
@@ -321,14 +373,14 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
                 draw(target, **params)
             if not stats.fmt:
                 if fmt == "auto":
-                    candidates = {f: render_figure(fig, f, dpi) for f in ("svg", "png")}
+                    candidates = {f: render(f) for f in ("svg", "png")}
                     stats.fmt = min(candidates, key=lambda f: len(gzip.compress(candidates[f])))
                     image = candidates[stats.fmt]
                 else:
                     stats.fmt = fmt
-                    image = render_figure(fig, fmt, dpi)
+                    image = render(fmt)
             else:
-                image = render_figure(fig, stats.fmt, dpi)
+                image = render(stats.fmt)
             stats.compute_s.append(t1 - t0)
             stats.draw_s.append(time.perf_counter() - t1)
             stats.raw_bytes += len(image)
@@ -364,6 +416,7 @@ def explorer(draw: Callable[..., None], *, compute: Callable[..., Any] | None = 
         sliders.append(slider)
     box = widgets.VBox([*sliders, top])
     box.stats = stats
+    stats.full_draws = blitter.full_draws if blitter is not None else n_frames
     BUILT.append(box)
     return box
 
@@ -403,26 +456,15 @@ def live_explorer(setup: Callable[[Figure], Any], update: Callable[..., None], *
     with matplotlib.rc_context(STYLE):
         fig = CourseFigure(figsize=figsize, dpi=dpi, layout="constrained")
         handle = setup(fig)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()                     # runs the layout engine once ...
+        FigureCanvasAgg(fig).draw()       # runs the layout engine once ...
         fig.set_layout_engine("none")     # ... and freezes it: updates neither pay for it nor move the axes
-    animated = [a for a in fig.findobj() if a is not fig and a.get_animated()]
+    blitter = _Blitter(fig)
     image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=f"{int(figsize[0] * dpi)}px"))
     timings: list[tuple[float, float]] = []
-    background = []
 
     def render() -> bytes:
         with matplotlib.rc_context(STYLE):
-            if not animated:
-                return render_figure(fig, "png", dpi)
-            if not background:
-                canvas.draw()                                   # skips animated artists
-                background.append(canvas.copy_from_bbox(fig.bbox))
-            else:
-                canvas.restore_region(background[0])
-            for artist in animated:
-                fig.draw_artist(artist)
-            return _palette_png(np.asarray(canvas.buffer_rgba()))
+            return _palette_png(blitter.pixels())
 
     def refresh(*_):
         t0 = time.perf_counter()

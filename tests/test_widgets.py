@@ -206,3 +206,30 @@ def test_setup_builds_the_axes_once_and_draw_updates_them():
     assert [c.value for c in again.children[1].children] == frames
     with pytest.raises(TypeError, match="setup"):
         widgets.explorer(draw, setup=3, a=[1.0])
+
+
+def test_setup_frames_blit_animated_artists_and_redraw_when_anything_else_changes():
+    values = [1.0, 2.0, 3.0, 5.0]
+
+    def make_setup(animated):
+        def setup(fig):
+            ax = fig.subplots()
+            ax.set(xlim=(0, 1), ylim=(0, 4))
+            (line,) = ax.plot([0.2, 0.8], [0.5, 0.5], lw=2, animated=animated)
+            title = fig.suptitle(" ", animated=animated)
+            return ax, line, title
+        return setup
+
+    def draw(handle, a):
+        ax, line, title = handle
+        line.set_ydata([0.5, min(a, 3.5)])
+        title.set_text(f"a = {a}")
+        if a > 4:                              # the last frame also changes the limits
+            ax.set_ylim(0, 6)
+
+    blitted = widgets.explorer(draw, setup=make_setup(True), a=values, fmt="png")
+    full = widgets.explorer(draw, setup=make_setup(False), a=values, fmt="png")
+    frames = [c.value for c in blitted.children[1].children]
+    assert frames == [c.value for c in full.children[1].children]      # the same pictures ...
+    assert len(set(frames)) == len(values)
+    assert blitted.stats.full_draws == 2 and full.stats.full_draws == len(values)   # ... for less work
