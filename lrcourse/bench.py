@@ -2,9 +2,10 @@
 
 Prints one table per topic (not part of the test run; timings depend on the machine):
 
-1. widgets — every widget of every notebook under ``book/``: frames, build time, compute and
-   drawing time per frame, page weight (raw and gzipped); live widgets: p95 of 50 varied
-   updates (compute, and compute + redraw);
+1. widgets — every widget of every notebook under ``book/``: frames (and how many of them were
+   drawn in full rather than blitted), build time, compute and drawing time per frame, page
+   weight (raw and gzipped); live widgets: p95 of 50 varied updates (compute, and compute +
+   redraw);
 2. vectorised sweep — one optimizer over 200 learning rates × 1000 steps in one call against a
    Python loop over the same runs (speed-up and largest difference);
 3. optimizer step overhead against ``torch.optim`` (when PyTorch is installed);
@@ -42,7 +43,7 @@ _rng = _np.random.default_rng(0)
 for _i, _box in enumerate(_w.BUILT):
     if hasattr(_box, "stats"):
         _s = _box.stats
-        _rows.append(dict(kind="frames", index=_i, frames=_s.frames, fmt=_s.fmt, build_s=_s.build_s,
+        _rows.append(dict(kind="frames", index=_i, frames=_s.frames, full_draws=_s.full_draws, fmt=_s.fmt, build_s=_s.build_s,
                           compute_ms=1e3 * float(_np.mean(_s.compute_s)), draw_ms=1e3 * float(_np.mean(_s.draw_s)),
                           raw_kb=_s.raw_bytes / 1024, gzip_kb=_s.gzip_bytes / 1024))
     else:
