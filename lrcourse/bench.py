@@ -130,6 +130,8 @@ def bench_sweep(n_lrs: int = 200, steps: int = 1000) -> dict:
     problem = LinearRegression(*make_linear_data())
     lrs = np.geomspace(1e-3, 1.4, n_lrs)
     theta0 = np.zeros(problem.dim)
+    sweep(problem, lambda lr: SGD(lr=lr), lrs, 10, theta0)        # warm up both paths first
+    minimize(problem, SGD(lr=0.1), 10, theta0)
     t0 = time.perf_counter()
     res = sweep(problem, lambda lr: SGD(lr=lr), lrs, steps, theta0)
     t_vec = time.perf_counter() - t0

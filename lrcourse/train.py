@@ -193,6 +193,7 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
         alive = np.ones(K, dtype=bool)
         state = optimizer.init(theta)
         trusted = isinstance(optimizer, Optimizer)          # as in minimize
+        everyone_alive = True
         for t in range(steps):
             g = grad(theta)
             if trusted and type(g) is np.ndarray and g.dtype == np.float64 and g.shape == theta.shape:
@@ -200,8 +201,13 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
             else:
                 new, state = optimizer.update(theta, g, state)
             loss = problem.loss(new)
+            ok = np.isfinite(loss) & (loss <= limit)
+            if everyone_alive and ok.all():                  # the usual step: no masks needed
+                params[t + 1], losses[t + 1], theta = new, loss, new
+                continue
+            everyone_alive = False
             params[t + 1, alive], losses[t + 1, alive] = new[alive], loss[alive]
-            blew_up = alive & ~(np.isfinite(loss) & (loss <= limit))
+            blew_up = alive & ~ok
             diverged_at[blew_up] = t
             alive &= ~blew_up
             if not alive.any():
