@@ -34,15 +34,18 @@ __all__ = [
 
 def _steps(step: Any) -> tuple[np.ndarray, bool]:
     """Check ``step`` (whole number >= 0, or an array of them); return (float64 array, is_scalar)."""
+    if type(step) is int and step >= 0:               # the common case: one step of a training loop
+        return np.array(float(step)), True
     if isinstance(step, (bool, np.bool_, str, bytes)):
         raise TypeError(f"step must be an integer >= 0 or an array of them, got {step!r}")
     arr = np.asarray(step)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+    kind = arr.dtype.kind                                   # i/u integers, f floats, anything else refused
+    if kind not in "iuf":
         raise TypeError(f"step must be an integer >= 0 or an array of them, got dtype {arr.dtype}")
     t = arr.astype(np.float64)
-    if not np.all(np.isfinite(t)) or np.any(t != np.floor(t)):
+    if kind == "f" and (not np.all(np.isfinite(t)) or np.any(t != np.floor(t))):
         raise ValueError(f"step must be a whole number (0, 1, 2, ...), got {step!r}")
-    if np.any(t < 0):
+    if arr.size and arr.min() < 0:
         raise ValueError(f"step must be >= 0 (step 0 is the first update), got {step!r}")
     return t, not isinstance(step, (np.ndarray, list, tuple))
 
