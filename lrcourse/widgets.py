@@ -4,6 +4,8 @@
 puts the frames in (nested) ``ipywidgets.Stack``s of ``Image``s, and links each slider's
 ``index`` to the stacks' ``selected_index`` with ``jslink``/``jsdlink``. The link lives in the
 browser, so moving a slider in the built HTML switches frames with no Python behind the page.
+With ``setup=`` the axes are built once and each frame updates artists in place; artists made
+with ``animated=True`` are then blitted (only they are drawn for a frame, over a kept background).
 
 :func:`live_explorer` is for inputs that cannot be gridded: it recomputes on every change,
 updating matplotlib artists in place and re-rendering one PNG. In the static HTML it shows the
