@@ -17,8 +17,8 @@ Conventions
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -118,6 +118,15 @@ def _loss_limit(loss0: np.ndarray, blowup: float) -> np.ndarray:
     return blowup * np.maximum(np.abs(loss0), 1e-12)
 
 
+def _update(optimizer: Any, theta: np.ndarray, g: Any, state: dict, lr: Any) -> tuple[np.ndarray, dict]:
+    """``optimizer.update(theta, g, state)`` for loops that checked their inputs once: lrcourse's
+    own optimizers skip update()'s per-step checks when ``g`` is a float64 array of theta's
+    shape (``update`` = those checks + ``_apply``, the same arithmetic); ``lr`` is ``lr_at(step)``."""
+    if isinstance(optimizer, Optimizer) and type(g) is np.ndarray and g.dtype == np.float64 and g.shape == theta.shape:
+        return optimizer._apply(theta, g, state, lr)
+    return optimizer.update(theta, g, state)
+
+
 def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: int | None = None,
              seed: int = 0, blowup: float = 1e10) -> Trajectory:
     """Run ``optimizer`` on ``problem`` for ``steps`` updates from ``theta0``.
@@ -133,9 +142,6 @@ def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: 
     grad = _gradient_fn(problem, batch_size, seed)
     blowup = check_positive("blowup", blowup, allow_inf=True)
 
-    # lrcourse's own optimizers skip update()'s per-step checks when the gradient is a float64
-    # array of theta's shape (the same arithmetic: update() = checks + _apply())
-    trusted = isinstance(optimizer, Optimizer)
     with np.errstate(all="ignore"):
         losses = [float(problem.loss(theta))]
         limit = float(_loss_limit(np.array(losses[0]), blowup))
@@ -144,11 +150,7 @@ def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: 
         for t in range(steps):
             lr = optimizer.lr_at(t)
             lrs.append(float(lr))
-            g = grad(theta)
-            if trusted and type(g) is np.ndarray and g.dtype == np.float64 and g.shape == theta.shape:
-                theta, state = optimizer._apply(theta, g, state, lr)
-            else:
-                theta, state = optimizer.update(theta, g, state)
+            theta, state = _update(optimizer, theta, grad(theta), state, lr)
             params.append(theta)
             loss = float(problem.loss(theta))
             losses.append(loss)
@@ -192,14 +194,9 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
         limit = _loss_limit(losses[0], blowup)
         alive = np.ones(K, dtype=bool)
         state = optimizer.init(theta)
-        trusted = isinstance(optimizer, Optimizer)          # as in minimize
         everyone_alive = True
         for t in range(steps):
-            g = grad(theta)
-            if trusted and type(g) is np.ndarray and g.dtype == np.float64 and g.shape == theta.shape:
-                new, state = optimizer._apply(theta, g, state, optimizer.lr_at(t))
-            else:
-                new, state = optimizer.update(theta, g, state)
+            new, state = _update(optimizer, theta, grad(theta), state, optimizer.lr_at(t))
             loss = problem.loss(new)
             ok = np.isfinite(loss) & (loss <= limit)
             if everyone_alive and ok.all():                  # the usual step: no masks needed
