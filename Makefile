@@ -1,7 +1,8 @@
 # Two commands (see README):
-#   make book   - create .venv, install everything, build the HTML book into _build/html
+#   make book   - create .venv, install everything (frameworks extra included), build the HTML book into _build/html
 #   make test   - create/reuse .venv, install everything incl. test tools, run every test
 # Both are idempotent and reuse what is already installed.
+# Also: make test-matrix - the library tests on the oldest and newest supported Python and dependencies
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -16,7 +17,7 @@ export KERAS_BACKEND ?= torch
 export OPENBLAS_NUM_THREADS ?= 1
 NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/_build/*' -not -path '*/.ipynb_checkpoints/*' -not -path 'book/assignments/release/*')
 
-.PHONY: book test setup setup-test frameworks browser static clean lab bench student-assignments strip
+.PHONY: book test test-matrix setup setup-test frameworks browser static clean lab bench student-assignments strip
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +53,7 @@ browser:
 
 setup-test: setup frameworks browser
 
-book: setup
+book: setup frameworks
 	rm -rf _build/html   # Sphinx 7.4 does not overwrite changed static files (execution stays cached)
 	$(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS)   # fills the build's cache in parallel
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
@@ -67,6 +68,15 @@ test: setup-test
 	$(BIN)/python scripts/execute_notebooks.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	$(BIN)/python -m pytest tests book --nbval-lax -p no:cacheprovider -q -ra -n $(JOBS) --dist loadfile
+	@echo "library tests again, as on an x86-64 CPU without AVX2 and AVX-512 (numpy's SIMD kernels switched off):"
+	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python scripts/cpu_features.py)" \
+	  $(BIN)/python -m pytest tests -p no:cacheprovider -q -ra -n $(JOBS) --dist loadfile \
+	  --ignore tests/test_browser.py --ignore tests/test_site.py
+
+# the library tests on Python 3.10 with the lowest declared numpy/matplotlib/ipywidgets, and on
+# Python 3.13 with the newest releases; each at this CPU's SIMD level and with it switched off
+test-matrix:
+	bash scripts/test_matrix.sh
 
 lab: setup
 	$(BIN)/jupyter lab book/

@@ -194,12 +194,20 @@ def test_array_scalar_agreement(name):
     s = ALL[name]
     arr = s(np.arange(3 * T))
     assert isinstance(arr, np.ndarray) and arr.dtype == np.float64 and arr.shape == (3 * T,)
+    # One step is a 0-d array, a long array goes through numpy's SIMD loops, which are chosen by
+    # CPU: on AVX-512, float64 `power` differs from the one-element path by 1 ulp at some steps.
+    # Across those two paths we promise agreement within 4 ulp, not bit for bit; the three
+    # one-step forms (int, np.int64, whole float) share one path and agree exactly.
+    scalars = []
     for t in range(3 * T):
         v = s(t)
-        assert type(v) is float and v == arr[t]
+        assert type(v) is float
         assert s(np.int64(t)) == v and s(float(t)) == v
+        scalars.append(v)
+    np.testing.assert_array_max_ulp(np.array(scalars), arr, maxulp=4)
     grid = s(np.arange(6).reshape(2, 3))
-    assert grid.shape == (2, 3) and grid[1, 2] == arr[5]
+    assert grid.shape == (2, 3)
+    np.testing.assert_array_max_ulp(grid.ravel(), arr[:6], maxulp=4)
     assert np.all(np.isfinite(arr)) and np.all(arr >= 0)
 
 
