@@ -11,6 +11,15 @@ Conventions
 * Divergence: the run stops after update ``t`` (``diverged_at = t``) as soon as
   ``losses[t + 1]`` is non-finite or exceeds ``blowup * max(|losses[0]|, 1e-12)``. The
   offending point is kept as the last row. No numpy overflow warning escapes.
+* Leaving the start: ``left_start_at = max{t : losses[t] <= losses[0]}`` when that ``t`` is
+  not the last row: update ``t`` took the loss above its start and it stayed above to the end
+  of the run (NaN counts as above). ``None`` (``-1`` in :class:`SweepResult`, as for
+  ``diverged_at``) when the run ended at or below its start. It reports a run that blows up
+  too slowly to reach ``blowup`` (SGD just above the stability limit: ``diverged=False``,
+  ``left_start_at`` set) and leaves out a run that rose and came back (a momentum overshoot,
+  an Adam spike); a run cut short in the middle of an overshoot is reported, as it did end
+  above its start. A run stopped by ``blowup >= 1`` has ``left_start_at <= diverged_at``
+  (unless its loss fell to -inf).
 * Minibatches: with ``batch_size`` set, each update calls
   ``problem.stochastic_grad(theta, rng, batch_size)`` with
   ``rng = np.random.default_rng(seed)``; with ``batch_size=None`` it calls ``problem.grad``.
@@ -34,13 +43,16 @@ class Trajectory:
     """One run. ``params`` (steps + 1, d): theta0, then the point after each update;
     ``losses`` (steps + 1,): full-batch loss at each of them; ``lrs`` (steps,): the rate used
     by each update; ``diverged_at``: index of the update after which the loss blew up
-    (None if it did not). ``steps`` counts the updates actually done."""
+    (None if it did not); ``left_start_at``: index of the update after which the loss stayed
+    above ``losses[0]`` to the end (None if it ended at or below it; see the module docstring).
+    ``steps`` counts the updates actually done."""
 
     params: np.ndarray
     losses: np.ndarray
     lrs: np.ndarray
     diverged: bool
     diverged_at: int | None
+    left_start_at: int | None
 
     @property
     def steps(self) -> int:
@@ -58,14 +70,16 @@ class SweepResult:
     (steps + 1, K) as in :class:`Trajectory`, column k being run k. After a run diverges at
     update ``t`` (``diverged_at[k] = t``, else -1), row ``t + 1`` holds the offending point and
     every later row holds ``nan`` params and ``inf`` loss (the run stopped), so
-    ``losses.min(axis=0)`` is the best loss reached. ``final_loss`` (K,): last loss, ``inf``
-    for diverged runs."""
+    ``losses.min(axis=0)`` is the best loss reached. ``left_start_at`` (K,): as in
+    :class:`Trajectory`, -1 for None (the rows after a stop do not count). ``final_loss`` (K,):
+    last loss, ``inf`` for diverged runs."""
 
     lrs: np.ndarray
     params: np.ndarray
     losses: np.ndarray
     diverged: np.ndarray
     diverged_at: np.ndarray
+    left_start_at: np.ndarray
     final_loss: np.ndarray
 
     @property
@@ -73,13 +87,38 @@ class SweepResult:
         return self.losses.shape[0] - 1
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def _check_count(name: str, value: Any, minimum: int) -> int:
+    """An integer in [minimum, 2**63 - 1] (steps, seed, batch_size: numpy stores them as int64)."""
+    value = check_int(name, value, minimum=minimum)
+    if value > _INT64_MAX:
+        raise ValueError(f"{name} must be an integer <= 2**63 - 1, got one of {value.bit_length()} bits")
+    return value
+
+
+def _check_blowup(blowup: Any) -> float:
+    try:
+        return check_positive("blowup", blowup, allow_inf=True)
+    except OverflowError:        # an int beyond the float range, e.g. 10**400
+        raise ValueError("blowup must be a real number > 0 (inf allowed), got an integer too large "
+                         "for a float") from None
+
+
 def _check_problem(problem: Any) -> None:
+    if isinstance(problem, type):
+        raise TypeError(f"problem must be a problem instance, e.g. {problem.__name__}(...), "
+                        f"got the class {problem.__name__} itself")
     for name in ("loss", "grad"):
         if not callable(getattr(problem, name, None)):
             raise TypeError(f"problem must have a {name}(theta) method, got {type(problem).__name__}")
 
 
 def _check_optimizer(optimizer: Any, name: str = "optimizer") -> None:
+    if isinstance(optimizer, type):
+        raise TypeError(f"{name} must be an optimizer instance, e.g. {optimizer.__name__}(lr=0.1), "
+                        f"got the class {optimizer.__name__} itself")
     for method in ("init", "update", "lr_at"):
         if not callable(getattr(optimizer, method, None)):
             raise TypeError(f"{name} must have init/update/lr_at methods (see lrcourse.optimizers), "
@@ -101,10 +140,10 @@ def _check_theta0(theta0: Any, problem: Any, batched_rows: int | None = None) ->
 
 
 def _gradient_fn(problem: Any, batch_size: Any, seed: Any) -> Callable[[np.ndarray], np.ndarray]:
-    seed = check_int("seed", seed, minimum=0)
+    seed = _check_count("seed", seed, minimum=0)
     if batch_size is None:
         return problem.grad
-    batch_size = check_int("batch_size", batch_size, minimum=1)
+    batch_size = _check_count("batch_size", batch_size, minimum=1)
     if not callable(getattr(problem, "stochastic_grad", None)):
         raise TypeError(f"batch_size needs a problem with stochastic_grad(theta, rng, batch_size), "
                         f"got {type(problem).__name__}")
@@ -116,6 +155,14 @@ def _loss_limit(loss0: np.ndarray, blowup: float) -> np.ndarray:
     if not np.all(np.isfinite(loss0)):
         raise ValueError("theta0 must give a finite loss")
     return blowup * np.maximum(np.abs(loss0), 1e-12)
+
+
+def _left_start_at(losses: np.ndarray, last: Any) -> np.ndarray:
+    """``left_start_at`` of the module docstring for runs whose rows ``0 .. last`` (along axis 0)
+    are their own, the later rows (a stopped run in a sweep) being ``inf``; -1 for None."""
+    at_or_below = losses <= losses[0]                 # False for NaN; row 0 is always True
+    last_below = len(losses) - 1 - np.argmax(at_or_below[::-1], axis=0)
+    return np.where(last_below == last, -1, last_below)
 
 
 def _update(optimizer: Any, theta: np.ndarray, g: Any, state: dict, lr: Any) -> tuple[np.ndarray, dict]:
@@ -137,13 +184,20 @@ def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: 
     """
     _check_problem(problem)
     _check_optimizer(optimizer)
-    steps = check_int("steps", steps, minimum=1)
+    steps = _check_count("steps", steps, minimum=1)
     theta = _check_theta0(theta0, problem)
     grad = _gradient_fn(problem, batch_size, seed)
-    blowup = check_positive("blowup", blowup, allow_inf=True)
+    blowup = _check_blowup(blowup)
+    if np.ndim(lr0 := optimizer.lr_at(0)) != 0:
+        raise ValueError(f"optimizer has an array of learning rates, shape {np.shape(lr0)}; minimize runs "
+                         "one rate: use sweep(problem, make_optimizer, lrs, ...) for several")
 
     with np.errstate(all="ignore"):
-        losses = [float(problem.loss(theta))]
+        loss0 = problem.loss(theta)
+        if np.shape(loss0) != ():
+            raise ValueError(f"problem.loss(theta) must return one number for theta of shape {theta.shape}, "
+                             f"got shape {np.shape(loss0)}")
+        losses = [float(loss0)]
         limit = float(_loss_limit(np.array(losses[0]), blowup))
         params, lrs, diverged_at = [theta], [], None
         state = optimizer.init(theta)
@@ -157,7 +211,10 @@ def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: 
             if not (loss <= limit and math.isfinite(loss)):
                 diverged_at = t
                 break
-    return Trajectory(np.array(params), np.array(losses), np.array(lrs), diverged_at is not None, diverged_at)
+    losses = np.array(losses)
+    left = int(_left_start_at(losses, len(losses) - 1))
+    return Trajectory(np.array(params), losses, np.array(lrs), diverged_at is not None, diverged_at,
+                      None if left < 0 else left)
 
 
 def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, steps: int, theta0: Any,
@@ -178,19 +235,29 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
     if len(lrs) == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs < 0):
         raise ValueError("lrs must be a non-empty 1-D array of finite learning rates >= 0")
     K = len(lrs)
-    steps = check_int("steps", steps, minimum=1)
+    steps = _check_count("steps", steps, minimum=1)
     theta0 = _check_theta0(theta0, problem, batched_rows=K)
     theta = np.broadcast_to(theta0, (K, theta0.shape[-1])).copy()
     grad = _gradient_fn(problem, batch_size, seed)
-    blowup = check_positive("blowup", blowup, allow_inf=True)
+    blowup = _check_blowup(blowup)
     optimizer = make_optimizer(lrs.copy())
     _check_optimizer(optimizer, "make_optimizer(lrs)")
+    _check_rates(optimizer, lrs)
 
-    params = np.full((steps + 1, K, theta.shape[1]), np.nan)
-    losses = np.full((steps + 1, K), np.inf)
+    try:
+        params = np.full((steps + 1, K, theta.shape[1]), np.nan)
+        losses = np.full((steps + 1, K), np.inf)
+    except (MemoryError, ValueError):                 # ValueError: more than 2**63 bytes
+        size = (steps + 1) * K * (theta.shape[1] + 1) * 8 / 2**30
+        raise ValueError(f"steps = {steps} is too many to store: (steps + 1) x {K} rates x (d + 1) float64 "
+                         f"= {size:.3g} GiB for params and losses") from None
     diverged_at = np.full(K, -1)
     with np.errstate(all="ignore"):
-        params[0], losses[0] = theta, problem.loss(theta)
+        loss0 = problem.loss(theta)
+        if np.shape(loss0) != (K,):
+            raise ValueError(f"problem.loss must be vectorised: for theta of shape {theta.shape} it must return "
+                             f"one loss per run, shape ({K},), got shape {np.shape(loss0)}")
+        params[0], losses[0] = theta, loss0
         limit = _loss_limit(losses[0], blowup)
         alive = np.ones(K, dtype=bool)
         state = optimizer.init(theta)
@@ -212,4 +279,23 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
             theta = np.where(alive[:, None], new, theta)  # stopped runs stay at their last finite point
     diverged = diverged_at >= 0
     final_loss = np.where(diverged, np.inf, losses[-1])
-    return SweepResult(lrs, params, losses, diverged, diverged_at, final_loss)
+    left_start_at = _left_start_at(losses, np.where(diverged, diverged_at + 1, steps))
+    return SweepResult(lrs, params, losses, diverged, diverged_at, left_start_at, final_loss)
+
+
+def _check_rates(optimizer: Any, lrs: np.ndarray) -> None:
+    """make_optimizer(lrs) must run rate lrs[k] in row k: an lrcourse optimizer with a constant
+    rate must hold lrs itself; any other (a schedule, a duck-typed optimizer) must give K rates
+    at step 0. This catches a factory that ignores its argument (``lambda lr: SGD(0.1)``)."""
+    if isinstance(optimizer, Optimizer) and not callable(optimizer.lr):
+        if np.shape(optimizer.lr) == lrs.shape and np.array_equal(optimizer.lr, lrs):
+            return
+        got = f"lr {optimizer.lr!r}" if np.ndim(optimizer.lr) == 0 else "an lr array other than lrs"
+    else:
+        shape = np.shape(optimizer.lr_at(0))
+        if shape == lrs.shape:
+            return
+        got = f"lr_at(0) of shape {shape}"
+    raise ValueError(f"make_optimizer(lrs) must return an optimizer running rate lrs[k] in run k "
+                     f"(e.g. lambda lr: SGD(lr)); got {got}, for lrs of shape {lrs.shape}: a factory that "
+                     f"ignores its argument runs the same rate {len(lrs)} times")
