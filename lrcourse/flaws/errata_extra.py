@@ -11,6 +11,12 @@ owns, one line per ID:
   far short of the least-squares fit (the flat direction of the Hessian needs ~10× more).
 - 002-M8  §1.1: the learning rate is called the distance moved along the negative gradient;
   the distance is η·‖∇J‖, and a method whose steps really have length η cannot converge.
+- 001-M19 §2.1, 003-M6 §2.2, 004-M7 §1: the same confusion (η called the step length, or the speed
+  of the updates), each shown on its article's own setting.
+- 000-M11 §3.2.3 with §4.4: the custom-decay recursion η ← η/(1+t) compounds to η0/(t+1)!.
+- 001-M20 §6.1: the size of the data said to set the rate (as 000-M2).
+- 001-M21 §4.2–4.5: "test" points outside the training range, and no held-out data.
+- 001-M22 B§2.4: the SGD rate called a fixed hyperparameter and a decayed one.
 
 The reference entries (000-R, 001-R, 003-R) are bibliographic, not code: their data are the
 ``references`` lists in ``book/errata.yml``, checked against ``book/references.bib``.
@@ -168,12 +174,13 @@ def fix_001_C6() -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def gd_step_lengths(lr: float = 0.1, steps: int = 1000, normalised: bool = False):
-    """GD on the synthetic half-MSE problem from θ = 0; returns (problem, θ_final, step lengths).
+def gd_step_lengths(lr: float = 0.1, steps: int = 1000, normalised: bool = False, problem: Any = None):
+    """GD from θ = 0 on ``problem`` (default: the synthetic half-MSE regression); returns
+    (problem, θ_final, step lengths).
 
     ``normalised=True`` moves exactly ``lr`` along −∇J/‖∇J‖ (what "η is the distance" would mean).
     """
-    problem = LinearRegression(*make_linear_data())
+    problem = LinearRegression(*make_linear_data()) if problem is None else problem
     theta, lengths = np.zeros(2), []
     for _ in range(steps):
         g = problem.grad(theta)
@@ -211,6 +218,219 @@ def fix_002_M8() -> dict:
         "GD lr 0.1: final half-MSE": float(problem.loss(theta)),
         "optimal half-MSE": float(problem.min_loss()),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# 001-M19, 003-M6, 004-M7: the rate called the step length or the speed of the updates (as 002-M8)
+# ---------------------------------------------------------------------------------------------
+
+
+def _step_length_record(problem: Any, lr: float, steps: int) -> dict:
+    """What a constant rate does to the distance moved per update, on one article's own problem."""
+    _, theta, lengths = gd_step_lengths(lr, steps, problem=problem)
+    return {
+        "learning rate (constant)": lr,
+        "length of update 1": float(lengths[0]),
+        f"length of update {steps}": float(lengths[-1]),
+        "longest / shortest update": float(lengths.max() / lengths.min()),
+        "final loss": float(problem.loss(theta)),
+        "optimal loss": float(problem.min_loss() if hasattr(problem, "min_loss") else 2 * problem.problem.min_loss()),
+    }
+
+
+def _step_length_fix(problem: Any, lr: float, steps: int) -> dict:
+    """The update is η·∇J: its length is η·‖∇J‖ at every step (η is a factor, not a distance)."""
+    theta, worst = np.zeros(problem.dim), 0.0
+    for _ in range(steps):
+        g = problem.grad(theta)
+        new = theta - lr * g
+        worst = max(worst, abs(np.linalg.norm(new - theta) / (lr * np.linalg.norm(g)) - 1.0))
+        theta = new
+    return {"largest |length / (lr * gradient norm) - 1|": float(worst)}
+
+
+def repro_001_M19() -> dict:
+    """Article 001's data and rate (MSE, η = 0.01, 1000 updates): the rate never changes, the length does."""
+    return _step_length_record(article001_problem(), 0.01, 1000)
+
+
+def fix_001_M19() -> dict:
+    return _step_length_fix(article001_problem(), 0.01, 1000)
+
+
+def repro_003_M6() -> dict:
+    """Article 003's fixed-rate setting (the synthetic half-MSE problem, η = 0.1, 1000 updates), and
+    the same problem at η = 0.01: from some update on, the larger rate takes the shorter steps."""
+    problem = LinearRegression(*make_linear_data())
+    out = _step_length_record(problem, 0.1, 1000)
+    _, _, large = gd_step_lengths(0.1, 1000, problem=problem)
+    _, _, small = gd_step_lengths(0.01, 1000, problem=problem)
+    out["first update at which the lr 0.1 run moves less than the lr 0.01 run"] = int(np.argmax(large < small)) + 1
+    return out
+
+
+def fix_003_M6() -> dict:
+    return _step_length_fix(LinearRegression(*make_linear_data()), 0.1, 1000)
+
+
+def repro_004_M7() -> dict:
+    """A rate is not a speed: the same η = 0.1 moves at very different speeds during one run, and on
+    the same data with x in other units (×10) the same η diverges."""
+    problem = LinearRegression(*make_linear_data())
+    _, _, lengths = gd_step_lengths(0.1, 1000, problem=problem)
+    x, y = make_linear_data()
+    rescaled = minimize(LinearRegression(10.0 * x, y), SGD(lr=0.1), 1000, np.zeros(2))
+    return {"learning rate (constant)": 0.1,
+            "distance moved by update 1": float(lengths[0]), "distance moved by update 500": float(lengths[499]),
+            "same rate, x measured in units 10 times smaller: diverged": bool(rescaled.diverged),
+            "diverged at update": int(rescaled.diverged_at) if rescaled.diverged else -1}
+
+
+def fix_004_M7() -> dict:
+    """The speed is η·‖∇J‖; what bounds a usable η is the curvature: 2/λ_max for each scaling of x."""
+    out = _step_length_fix(LinearRegression(*make_linear_data()), 0.1, 1000)
+    x, y = make_linear_data()
+    limits = [float(LinearRegression(c * x, y).stability_limit()) for c in (1.0, 10.0)]
+    out["stability limit 2/lambda_max, x as given"], out["stability limit 2/lambda_max, x times 10"] = limits
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 000-M11: the custom-decay recursion compounds (as 000-M4 and 000-M5 do)
+# ---------------------------------------------------------------------------------------------
+
+
+def recursive_custom_decay(lr0: float, steps: int) -> np.ndarray:
+    """§3.2.3's loop η ← f(η, t) with §4.4's f(η, t) = η / (1 + t), applied at t = 1 .. steps."""
+    rates, lr = [], lr0
+    for t in range(1, steps + 1):
+        lr = lr / (1 + t)
+        rates.append(lr)
+    return np.array(rates)
+
+
+def _fit_with_rates(rates: np.ndarray) -> float:
+    """Final half-MSE of GD on the synthetic problem from θ = 0 with the given rate per update."""
+    problem = LinearRegression(*make_linear_data())
+    theta = np.zeros(2)
+    for lr in rates:
+        theta = theta - lr * problem.grad(theta)
+    return float(problem.loss(theta))
+
+
+def repro_000_M11() -> dict:
+    rates = recursive_custom_decay(1.0, 1000)
+    return {
+        "rate after update 5, in units of lr0": float(rates[4]),
+        "1 / 6!": 1 / math.factorial(6),
+        "rate after update 10, in units of lr0": float(rates[9]),
+        "total budget of 1000 updates, in units of lr0": float(rates.sum()),
+        "e - 2 (the budget of the infinite run)": math.e - 2,
+        "final half-MSE, lr0 = 1": _fit_with_rates(rates),
+    }
+
+
+def fix_000_M11() -> dict:
+    """Evaluate the rule at the INITIAL rate, η_t = f(η0, t) = η0/(1 + t): inverse-time decay."""
+    rates = inverse_time_decay(1.0, 1.0)(np.arange(1, 1001))
+    return {
+        "rate after update 10, in units of lr0": float(rates[9]),
+        "total budget of 1000 updates, in units of lr0": float(rates.sum()),
+        "final half-MSE, lr0 = 1": _fit_with_rates(rates),
+        "optimal half-MSE": float(LinearRegression(*make_linear_data()).min_loss()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 001-M20: "the size of the data" sets the rate (as 000-M2)
+# ---------------------------------------------------------------------------------------------
+
+_SIZES_001 = (20, 100, 1000, 10000)
+
+
+def repro_001_M20() -> dict:
+    """Data like article 001's (y = 2x + 1 + 0.5 noise, x ~ U[0, 1), MSE loss) at several sizes:
+    the stability limit of GD hardly moves with n."""
+    limits = []
+    for n in _SIZES_001:
+        x, y = make_linear_data(n=n, noise=0.5)
+        limits.append(float(LinearRegression(x, y).stability_limit() / 2))   # MSE: half the ½MSE limit
+    return {"n": list(_SIZES_001), "MSE stability limit by n": limits,
+            "largest / smallest limit": max(limits) / min(limits)}
+
+
+def fix_001_M20() -> dict:
+    """What does move it: the scale of the inputs (the curvature). The same 100 points with x in
+    other units (×10) divide the limit many times over."""
+    x, y = make_linear_data(noise=0.5)
+    limit, limit10 = (float(LinearRegression(c * x, y).stability_limit() / 2) for c in (1.0, 10.0))
+    return {"MSE stability limit": limit, "MSE stability limit, x times 10": limit10, "ratio": limit / limit10}
+
+
+# ---------------------------------------------------------------------------------------------
+# 001-M21: "test" points outside the training range, and no held-out data
+# ---------------------------------------------------------------------------------------------
+
+
+def _poly_fit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
+    """Least-squares polynomial coefficients (highest power first), as numpy's polyfit."""
+    return np.polyfit(x, y, degree)
+
+
+def repro_001_M21() -> dict:
+    """Article 001's data: x in [0, 1), "test" points 2, 3, 4. Training loss alone prefers a degree-9
+    polynomial to the line, whose extrapolation to 2, 3, 4 is far off; nothing held out could tell."""
+    stream = np.random.RandomState(0)
+    x = stream.rand(100)
+    y = 2 * x + 1 + stream.randn(100) * 0.5
+    test = np.array(X_TEST_001)
+    out = {"largest training x": float(x.max()), "test x": list(X_TEST_001)}
+    for degree in (1, 9):
+        c = _poly_fit(x, y, degree)
+        out[f"degree {degree}: training MSE"] = float(np.mean((np.polyval(c, x) - y) ** 2))
+        out[f"degree {degree}: largest error at x = 2, 3, 4 against 2x + 1"] = float(
+            np.max(np.abs(np.polyval(c, test) - (2 * test + 1))))
+    return out
+
+
+def fix_001_M21() -> dict:
+    """Judge on held-out points from the SAME range: 80 points train, 20 validate (seeded split);
+    the validation MSE picks the line, and the line's error at 2, 3, 4 is what extrapolation costs."""
+    stream = np.random.RandomState(0)
+    x = stream.rand(100)
+    y = 2 * x + 1 + stream.randn(100) * 0.5
+    order = np.random.default_rng(0).permutation(100)
+    train, val = order[:80], order[80:]
+    out = {"validation points": int(len(val))}
+    for degree in (1, 9):
+        c = _poly_fit(x[train], y[train], degree)
+        out[f"degree {degree}: validation MSE"] = float(np.mean((np.polyval(c, x[val]) - y[val]) ** 2))
+    out["chosen degree"] = min((1, 9), key=lambda d: out[f"degree {d}: validation MSE"])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 001-M22: the SGD rate called fixed and decayed in one sentence
+# ---------------------------------------------------------------------------------------------
+
+
+def repro_001_M22() -> dict:
+    """A demonstration of the terms, not a measurement: SGD 'with a fixed rate that is decayed'
+    uses as many different rates as it takes updates."""
+    problem = LinearRegression(*make_linear_data())
+    run = minimize(problem, SGD(lr=inverse_time_decay(0.5, 0.01)), 100, np.zeros(2))
+    return {"distinct rates used in 100 updates": int(len(np.unique(run.lrs))),
+            "first rate": float(run.lrs[0]), "last rate": float(run.lrs[-1])}
+
+
+def fix_001_M22() -> dict:
+    """Name the two things: the base rate η0 (a fixed hyperparameter) and the schedule η_t = η0·s(t)."""
+    problem = LinearRegression(*make_linear_data())
+    fixed = minimize(problem, SGD(lr=0.5), 100, np.zeros(2))
+    decayed = minimize(problem, SGD(lr=inverse_time_decay(0.5, 0.01)), 100, np.zeros(2))
+    return {"fixed rate: distinct rates": int(len(np.unique(fixed.lrs))),
+            "schedule: base rate eta0": float(decayed.lrs[0]),
+            "schedule: distinct rates": int(len(np.unique(decayed.lrs)))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,7 +577,10 @@ def render_entry(entry: dict, results: dict | None, book_dir: str | Path) -> str
 
 
 def render_article_note(article: dict) -> str:
-    return article["structure"].strip() + "\n\n**References:** " + article["references"].strip() + "\n"
+    note = article["structure"].strip() + "\n\n**References:** " + article["references"].strip() + "\n"
+    if article.get("numbering"):
+        note += "\n**Numbering:** " + article["numbering"].strip() + "\n"
+    return note
 
 
 def render_index(catalogue: dict) -> str:
