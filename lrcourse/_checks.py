@@ -6,12 +6,15 @@ fails at the call that received it, not three numpy frames deeper.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Callable, Union
 
 import numpy as np
 
 __all__ = [
+    "MAX_STEP",
+    "MAX_SIZE",
     "check_real",
     "check_positive",
     "check_nonnegative",
@@ -21,34 +24,52 @@ __all__ = [
     "check_betas",
     "as_float_array",
     "check_same_shape",
+    "check_bool",
+    "check_choice",
 ]
+
+MAX_STEP = 2**53
+"""The largest step (or step count) accepted: every integer up to 2**53 is exact in float64."""
+
+MAX_SIZE = 2**31 - 1
+"""The largest array length or layer width accepted (a float64 array that long needs 16 GB)."""
 
 LearningRate = Union[float, Callable[[Any], Any]]
 
 
-def check_real(name: str, value: Any) -> float:
-    """Return ``value`` as a float; reject bools, non-numbers and NaN."""
+def check_real(name: str, value: Any, *, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float; reject bools, non-numbers, NaN, integers too large for a
+    float and, unless ``allow_inf``, ±inf."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if np.isnan(value):
+    try:
+        value = float(value)
+    except OverflowError:   # e.g. 10**400
+        raise ValueError(f"{name} must be a finite real number, got a number too large for a float") from None
+    if math.isnan(value):
         raise ValueError(f"{name} must be a number, got NaN")
+    if not allow_inf and math.isinf(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
     return value
 
 
-def check_positive(name: str, value: Any, *, allow_inf: bool = False) -> float:
-    """A real number > 0 (finite unless ``allow_inf``)."""
-    value = check_real(name, value)
-    if not value > 0 or (not allow_inf and np.isinf(value)):
+def check_positive(name: str, value: Any, *, allow_inf: bool = False, maximum: float | None = None) -> float:
+    """A real number > 0 (finite unless ``allow_inf``), optionally <= ``maximum``."""
+    value = check_real(name, value, allow_inf=allow_inf)
+    if not value > 0:
         raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be in (0, {maximum:g}], got {value!r}")
     return value
 
 
-def check_nonnegative(name: str, value: Any) -> float:
-    """A finite real number >= 0."""
+def check_nonnegative(name: str, value: Any, *, maximum: float | None = None) -> float:
+    """A finite real number >= 0, optionally <= ``maximum``."""
     value = check_real(name, value)
-    if not (value >= 0) or np.isinf(value):
+    if not value >= 0:
         raise ValueError(f"{name} must be >= 0 and finite, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be in [0, {maximum:g}], got {value!r}")
     return value
 
 
@@ -64,13 +85,32 @@ def check_fraction(name: str, value: Any, *, low_open: bool = False, high_open: 
     return value
 
 
-def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
-    """An integer (Python or numpy, not bool), optionally >= ``minimum``."""
+def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (Python or numpy, not bool), optionally in [``minimum``, ``maximum``]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    too_small, too_large = minimum is not None and value < minimum, maximum is not None and value > maximum
+    if too_small or too_large:
+        lo = f">= {minimum}" if minimum is not None else ""
+        hi = f"<= {maximum}" if maximum is not None else ""
+        shown = value if value.bit_length() <= 64 else f"an integer of {len(str(abs(value)))} digits"
+        raise ValueError(f"{name} must be an integer {' and '.join(x for x in (lo, hi) if x)}, got {shown}")
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """True or False (also ``np.bool_``); anything else, even ``"False"`` or 0, is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """One of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = " or ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return value
 
 

@@ -5,12 +5,16 @@ Both return ``(X, y)`` with ``X`` of shape ``(n, 2)`` (float64) and ``y`` of sha
 the rows are shuffled, and each column of ``X`` is standardised to mean 0 and standard
 deviation 1 (the z-score of this sample), so that the same learning rates suit both sets.
 Everything is drawn from ``np.random.default_rng(seed)``: the same seed gives the same data.
+``n`` is at most ``2**31 − 1``; ``noise`` and ``turns`` at most 1e100 (beyond, the
+standardisation overflows float64).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int, check_nonnegative, check_positive
+from ._checks import MAX_SIZE, check_int, check_nonnegative, check_positive
+
+_MAX_SCALE = 1e100
 
 __all__ = ["two_moons", "spirals"]
 
@@ -33,8 +37,8 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarr
     then isotropic Gaussian noise of standard deviation ``noise`` (in the units of the unit
     circle, before standardising) is added to every coordinate.
     """
-    n = check_int("n", n, minimum=2)
-    noise = check_nonnegative("noise", noise)
+    n = check_int("n", n, minimum=2, maximum=MAX_SIZE)
+    noise = check_nonnegative("noise", noise, maximum=_MAX_SCALE)
     seed = check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     n0, n1 = n // 2, n - n // 2
@@ -54,9 +58,9 @@ def spirals(n: int = 200, noise: float = 0.2, turns: float = 1.5, seed: int = 0)
     angle (radians), as in the CS231n spiral data, so it blurs the arms without moving
     points across the centre. ``turns`` counts how often each arm winds around the origin.
     """
-    n = check_int("n", n, minimum=2)
-    noise = check_nonnegative("noise", noise)
-    turns = check_positive("turns", turns)
+    n = check_int("n", n, minimum=2, maximum=MAX_SIZE)
+    noise = check_nonnegative("noise", noise, maximum=_MAX_SCALE)
+    turns = check_positive("turns", turns, maximum=_MAX_SCALE)
     seed = check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     arms = []

@@ -9,6 +9,8 @@ The scale of the initial weights and the learning rate interact: a scheme that k
 variance of activations and gradients roughly constant from layer to layer (Glorot, He) lets
 one learning rate suit every layer; a fixed tiny scale makes signals vanish with depth.
 
+Sizes are checked: ``fan_in * fan_out`` at most ``2**31 - 1``, ``gain`` and ``std`` in (0, 1e300].
+
 Sources
 -------
 - X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward neural
@@ -24,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import check_int, check_positive
+from ._checks import MAX_SIZE, check_int, check_positive
 
 __all__ = [
     "xavier_uniform",
@@ -37,9 +39,16 @@ __all__ = [
 ]
 
 
+MAX_SCALE = 1e300
+"""The largest ``gain`` or ``std`` accepted (larger weights overflow float64 in a layer)."""
+
+
 def _check(fan_in: Any, fan_out: Any, rng: Any) -> tuple[int, int]:
-    fan_in = check_int("fan_in", fan_in, minimum=1)
-    fan_out = check_int("fan_out", fan_out, minimum=1)
+    fan_in = check_int("fan_in", fan_in, minimum=1, maximum=MAX_SIZE)
+    fan_out = check_int("fan_out", fan_out, minimum=1, maximum=MAX_SIZE)
+    if fan_in * fan_out > MAX_SIZE:
+        raise ValueError(f"fan_in * fan_out must be <= {MAX_SIZE} (a larger float64 matrix needs > 16 GB), "
+                         f"got {fan_in} * {fan_out}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
@@ -56,7 +65,7 @@ def xavier_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, gain: fl
     Source: Glorot & Bengio, AISTATS 2010 (JMLR W&CP 9:249-256), eq. 16.
     """
     fan_in, fan_out = _check(fan_in, fan_out, rng)
-    gain = check_positive("gain", gain)
+    gain = check_positive("gain", gain, maximum=MAX_SCALE)
     a = gain * np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 
@@ -68,7 +77,7 @@ def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator, gain: flo
     (JMLR W&CP 9:249-256); PyTorch ``torch.nn.init.xavier_normal_``.
     """
     fan_in, fan_out = _check(fan_in, fan_out, rng)
-    gain = check_positive("gain", gain)
+    gain = check_positive("gain", gain, maximum=MAX_SCALE)
     std = gain * np.sqrt(2.0 / (fan_in + fan_out))
     return rng.normal(0.0, std, size=(fan_in, fan_out))
 
@@ -114,7 +123,7 @@ def gaussian(fan_in: int, fan_out: int, rng: np.random.Generator, std: float = 0
     start".
     """
     fan_in, fan_out = _check(fan_in, fan_out, rng)
-    std = check_positive("std", std)
+    std = check_positive("std", std, maximum=MAX_SCALE)
     return rng.normal(0.0, std, size=(fan_in, fan_out))
 
 

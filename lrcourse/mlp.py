@@ -17,6 +17,10 @@ Backward pass: dloss/dz_L = (sigmoid(z_L) - y) / n, then for l = L..1:
     dW_l = h_{l-1}^T dz_l,  db_l = sum_i dz_l,  dh_{l-1} = dz_l W_l^T,  dz_{l-1} = dh_{l-1} * act'(z_{l-1}).
 (Rumelhart, Hinton & Williams, "Learning representations by back-propagating errors",
 Nature 323, 1986.)
+
+Loss, gradient, accuracy and layer statistics need at least one row of data (the forward pass
+of zero rows gives an empty array). Parameters or inputs so large that a signal overflows
+float64 give inf or NaN results without a RuntimeWarning (the training loops report divergence).
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from ._checks import as_float_array, check_int
+from ._checks import MAX_SIZE, as_float_array, check_choice, check_int
 from .init import INITIALIZERS
 
 __all__ = ["MLP", "Classification"]
@@ -43,7 +47,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def _labels(y: Any, n: int) -> np.ndarray:
     """Check that y holds n labels, each 0 or 1; return them as float64."""
-    arr = np.asarray(y)
+    try:
+        arr = np.asarray(y)
+    except (TypeError, ValueError) as exc:   # ragged lists and the like
+        raise TypeError(f"y must be array-like of labels 0 and 1: {exc}") from None
     if arr.dtype == bool:
         arr = arr.astype(np.float64)
     arr = as_float_array("y", arr, ndim=1)
@@ -74,11 +81,10 @@ class MLP:
             raise TypeError(f"sizes must be a sequence of layer widths, got {sizes!r}")
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least the input and output widths, got {list(sizes)}")
-        self.sizes = tuple(check_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes))
+        self.sizes = tuple(check_int(f"sizes[{i}]", s, minimum=1, maximum=MAX_SIZE) for i, s in enumerate(sizes))
         if self.sizes[-1] != 1:
             raise ValueError(f"sizes[-1] must be 1 (one logit for binary classification), got {self.sizes[-1]}")
-        if activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+        check_choice("activation", activation, tuple(_ACTIVATIONS))
         if isinstance(init, str):
             if init not in INITIALIZERS:
                 raise ValueError(f"init must be one of {sorted(INITIALIZERS)} or a callable, got {init!r}")
@@ -128,10 +134,12 @@ class MLP:
         """Inverse of :meth:`unflatten`."""
         return self._params(np.concatenate([np.concatenate([np.ravel(W), np.ravel(b)]) for W, b in layers]))
 
-    def _inputs(self, X: Any) -> np.ndarray:
+    def _inputs(self, X: Any, min_rows: int = 0) -> np.ndarray:
         X = as_float_array("X", X, ndim=2)
         if X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have sizes[0] = {self.sizes[0]} columns, got shape {X.shape}")
+        if X.shape[0] < min_rows:
+            raise ValueError(f"X must have at least {min_rows} row(s) here, got shape {X.shape}")
         if not np.all(np.isfinite(X)):
             raise ValueError("X must hold finite values")
         return X
@@ -172,12 +180,12 @@ class MLP:
 
     def loss(self, params: Any, X: Any, y: Any) -> float:
         """Mean binary cross-entropy on logits: mean(logaddexp(0, z) - y z)."""
-        p, X = self._params(params), self._inputs(X)
+        p, X = self._params(params), self._inputs(X, min_rows=1)
         return self._loss(p, X, _labels(y, X.shape[0]))
 
     def grad(self, params: Any, X: Any, y: Any) -> np.ndarray:
         """Gradient of :meth:`loss` w.r.t. the flat params, by backprop (shape (n_params,))."""
-        p, X = self._params(params), self._inputs(X)
+        p, X = self._params(params), self._inputs(X, min_rows=1)
         return self._grad(p, X, _labels(y, X.shape[0]))
 
     # the two without argument checks, for :class:`Classification` (which checks X and y once)
@@ -198,7 +206,7 @@ class MLP:
 
     def accuracy(self, params: Any, X: Any, y: Any) -> float:
         """Fraction of rows where (logit > 0) matches the label."""
-        z = self.forward(params, X)
+        z = self._forward(self.unflatten(params), self._inputs(X, min_rows=1))
         return float(np.mean((z > 0) == (_labels(y, z.shape[0]) == 1)))
 
     def layer_stats(self, params: Any, X: Any, y: Any = None) -> dict[str, np.ndarray]:
@@ -215,12 +223,13 @@ class MLP:
         Only ratios between layers matter for the vanishing/exploding picture.
         """
         layers = self.unflatten(params)
-        z, cache = self.forward(params, X, return_cache=True)
+        z, cache = self._forward(layers, self._inputs(X, min_rows=1), return_cache=True)
         dlogits = np.ones_like(z) if y is None else (_sigmoid(z) - _labels(y, z.shape[0])) / z.shape[0]
         grads, dzs, dhs = self._backward(layers, cache, dlogits)
         arrays = {"preact_std": cache["pre"], "act_std": cache["act"][1:], "grad_act_std": dhs,
                   "grad_preact_std": dzs, "grad_W_std": [dW for dW, _ in grads]}
-        return {k: np.array([np.std(a) for a in v], dtype=np.float64) for k, v in arrays.items()}
+        with np.errstate(over="ignore", invalid="ignore"):
+            return {k: np.array([np.std(a) for a in v], dtype=np.float64) for k, v in arrays.items()}
 
 
 class Classification:
@@ -236,7 +245,7 @@ class Classification:
     def __init__(self, mlp: MLP, X: Any, y: Any):
         if not isinstance(mlp, MLP):
             raise TypeError(f"mlp must be an lrcourse.mlp.MLP, got {type(mlp).__name__}")
-        self.mlp, self.X = mlp, mlp._inputs(X)
+        self.mlp, self.X = mlp, mlp._inputs(X, min_rows=1)
         self.y = _labels(y, self.X.shape[0])
         self.n, self.dim = self.X.shape[0], mlp.n_params
 

@@ -16,6 +16,10 @@ Keyword names and update rules match PyTorch's ``torch.optim`` (checked against 
   ``(K,)``: one rate per row of params of shape ``(K, d)``, so a whole learning-rate
   sweep runs in one vectorised call (a schedule may also return such an array).
 - float64 in and out; integer params are refused (they cannot hold a fractional step).
+- ``update`` checks ``state``: ``state["step"]`` an int in ``[0, 2**53]`` (not a bool), every
+  buffer a float64 array of params' shape. It does not check values: NaN or inf in params,
+  grads or buffers, or a gradient so large that ``g**2`` overflows (``|g|`` above ~1e154),
+  give NaN/inf params without a warning, which :mod:`lrcourse.train` reports as divergence.
 - ``weight_decay`` is PyTorch's coupled L2 term ``g <- g + lambda*theta`` everywhere
   except :class:`AdamW`, whose decay is decoupled (Loshchilov & Hutter 2019).
 """
@@ -26,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from ._checks import (
+    MAX_STEP,
     as_float_array,
+    check_bool,
     check_betas,
     check_fraction,
     check_lr,
@@ -63,6 +69,17 @@ def _as_params(params: Any) -> np.ndarray:
     return as_float_array("params", params, allow_int=False)
 
 
+def _check_step(step: Any) -> int:
+    """``state["step"]``: the number of updates done, an integer in [0, 2**53] (not a bool)."""
+    if isinstance(step, (bool, np.bool_)) or not isinstance(step, (int, np.integer)):
+        raise TypeError(f"state['step'] must be an integer >= 0 (the number of updates done), "
+                        f"got {type(step).__name__} {step!r}")
+    if not 0 <= step <= MAX_STEP:
+        shown = step if abs(step) < 2**64 else "a huge integer"
+        raise ValueError(f"state['step'] must be an integer in [0, 2**53], got {shown}")
+    return int(step)
+
+
 class Optimizer:
     """Base class: argument checks, learning-rate lookup and the pure update loop.
 
@@ -96,11 +113,17 @@ class Optimizer:
         if not isinstance(state, dict) or "step" not in state:
             raise TypeError("state must be the dict returned by opt.init(params)")
         for name in self._buffers:
-            if getattr(state.get(name), "shape", None) != p.shape:
+            buf = state.get(name)
+            if getattr(buf, "shape", None) != p.shape:
                 raise ValueError(f"state[{name!r}] must have the shape of params {p.shape}; "
                                  "was the state made by init() for these params?")
-        step = int(state["step"])
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is the caller's to report
+            if type(buf) is not np.ndarray or buf.dtype != np.float64:
+                raise TypeError(f"state[{name!r}] must be a float64 array as made by init(), "
+                                f"got {type(buf).__name__} of dtype {getattr(buf, 'dtype', None)}")
+        step = state["step"]
+        if type(step) is not int or not 0 <= step <= MAX_STEP:
+            step = _check_step(step)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is the caller's to report
             return self._apply(p, g, state, self.lr_at(step))
 
     def _apply(self, p: np.ndarray, g: np.ndarray, state: State, lr_value: Any) -> tuple[np.ndarray, State]:
@@ -153,7 +176,7 @@ class SGD(Optimizer):
         super().__init__(lr)
         self.momentum = check_fraction("momentum", momentum)
         self.dampening = check_fraction("dampening", dampening, high_open=False)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool("nesterov", nesterov)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("nesterov=True requires momentum in (0, 1) and dampening == 0 "
@@ -225,7 +248,7 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = check_nonnegative(
             "initial_accumulator_value", initial_accumulator_value)
         self.eps = check_positive("eps", eps)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.eps_inside_sqrt = check_bool("eps_inside_sqrt", eps_inside_sqrt)
 
     def lr_at(self, step: int) -> Any:
         """The rate of update ``step`` (0-based): ``lr(step) / (1 + step * lr_decay)``."""
@@ -257,6 +280,10 @@ class RMSprop(Optimizer):
     No bias correction: the first steps are larger than lr (``1/sqrt(1 - alpha)`` = 10x
     for alpha = 0.99). ``eps_inside_sqrt=True`` uses ``sqrt(v~_t + eps)`` as Keras 3 does
     (Keras also puts lr inside the momentum buffer; only the eps placement is offered here).
+
+    If ``g**2`` overflows (``|g|`` above ~1e154), ``v_t`` is inf: the plain variant then takes
+    a zero step (``g / inf``) and the centered one gives NaN (``inf - inf``), as PyTorch does;
+    no warning is raised and :mod:`lrcourse.train` reports the NaN as divergence.
     """
 
     def __init__(self, lr: Any, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
@@ -266,8 +293,8 @@ class RMSprop(Optimizer):
         self.eps = check_positive("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
         self.momentum = check_fraction("momentum", momentum)
-        self.centered = bool(centered)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.centered = check_bool("centered", centered)
+        self.eps_inside_sqrt = check_bool("eps_inside_sqrt", eps_inside_sqrt)
         self._buffers = ("square_avg",) + ("grad_avg",) * self.centered + (
             ("momentum_buffer",) if self.momentum else ())
 
@@ -313,7 +340,7 @@ class Adam(Optimizer):
         self.betas = check_betas(betas)
         self.eps = check_positive("eps", eps)
         self.weight_decay = check_nonnegative("weight_decay", weight_decay)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
         self._buffers = ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * self.amsgrad
 
     def _step(self, p, g, state, lr, t):

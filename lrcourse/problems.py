@@ -13,6 +13,9 @@ subsample; the others return the exact gradient.
 For the two quadratic problems the Hessian ``H`` is constant, and plain gradient descent
 ``theta <- theta - lr * grad`` converges from every start iff ``0 < lr < 2 / lambda_max(H)``
 (each eigen-direction is multiplied by ``1 - lr * lambda`` per step).
+
+Values too large for float64 (a loss above ~1.8e308, say at ``theta`` ~ 1e200) come back as
+inf (NaN where inf − inf arises), without a RuntimeWarning, as in the training loops.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float_array, check_int, check_nonnegative, check_positive, check_real
+from ._checks import MAX_SIZE, as_float_array, check_int, check_nonnegative, check_positive, check_real
 
 __all__ = ["Quadratic", "LinearRegression", "Rosenbrock", "make_linear_data", "article001_data"]
 
@@ -31,6 +34,11 @@ def _as_theta(theta: Any, dim: int) -> np.ndarray:
     if theta.ndim == 0 or theta.shape[-1] != dim:
         raise ValueError(f"theta must have shape (..., {dim}), got {theta.shape}")
     return theta
+
+
+def _quiet() -> np.errstate:
+    """Overflow gives inf, inf − inf NaN, silently (see the module docstring)."""
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def _check_finite(name: str, arr: np.ndarray) -> np.ndarray:
@@ -93,7 +101,10 @@ class Quadratic(_ConstantHessian):
         scale = np.max(np.abs(A))
         if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * scale):
             raise ValueError("A must be symmetric (A == A.T)")
-        A = (A + A.T) / 2
+        with _quiet():
+            A = (A + A.T) / 2
+        if not np.all(np.isfinite(A)):
+            raise ValueError("A's entries must be below ~9e307 in magnitude ((A + A.T) / 2 overflows)")
         if np.linalg.eigvalsh(A)[0] <= 0:
             raise ValueError("A must be positive definite (all eigenvalues > 0)")
         d = A.shape[0]
@@ -130,12 +141,14 @@ class Quadratic(_ConstantHessian):
     def loss(self, theta: Any) -> np.ndarray:
         """``1/2 theta^T A theta - b^T theta + c``, shape ``theta.shape[:-1]``."""
         theta = _as_theta(theta, self.dim)
-        return 0.5 * np.einsum("...i,ij,...j->...", theta, self.A, theta) - theta @ self.b + self.c
+        with _quiet():
+            return 0.5 * np.einsum("...i,ij,...j->...", theta, self.A, theta) - theta @ self.b + self.c
 
     def grad(self, theta: Any) -> np.ndarray:
         """``A theta - b``, shape ``theta.shape``."""
         theta = _as_theta(theta, self.dim)
-        return theta @ self.A - self.b  # A is symmetric
+        with _quiet():
+            return theta @ self.A - self.b  # A is symmetric
 
     def hessian(self) -> np.ndarray:
         """``A`` (a copy)."""
@@ -143,7 +156,8 @@ class Quadratic(_ConstantHessian):
 
     def minimizer(self) -> np.ndarray:
         """``A^{-1} b``."""
-        return np.linalg.solve(self.A, self.b)
+        with _quiet():
+            return np.linalg.solve(self.A, self.b)
 
     def min_loss(self) -> float:
         """``f(A^{-1} b) = c - 1/2 b^T A^{-1} b``."""
@@ -201,12 +215,14 @@ class LinearRegression(_ConstantHessian):
         """``1/(2n) * sum_i (x_i . theta - y_i)^2``, shape ``theta.shape[:-1]``."""
         theta = _as_theta(theta, self.dim)
         # = 0.5 * np.mean(r**2, axis=-1), bit for bit, without np.mean's Python-level overhead
-        return 0.5 * (np.square(self._residuals(theta)).sum(axis=-1) / self.X.shape[0])
+        with _quiet():
+            return 0.5 * (np.square(self._residuals(theta)).sum(axis=-1) / self.X.shape[0])
 
     def grad(self, theta: Any) -> np.ndarray:
         """Full-batch gradient ``Xd^T (Xd theta - y) / n``, shape ``theta.shape``."""
         theta = _as_theta(theta, self.dim)
-        return self._residuals(theta) @ self.X / self.n
+        with _quiet():
+            return self._residuals(theta) @ self.X / self.n
 
     def stochastic_grad(self, theta: Any, rng: np.random.Generator, batch_size: int) -> np.ndarray:
         """Minibatch gradient ``Xd_B^T r_B / |B|``.
@@ -219,15 +235,18 @@ class LinearRegression(_ConstantHessian):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
         batch_size = _check_batch_size(batch_size, self.n)
         idx = [rng.integers(self.n)] if batch_size == 1 else rng.choice(self.n, batch_size, replace=False)
-        return self._residuals(theta, idx) @ self.X[idx] / batch_size
+        with _quiet():
+            return self._residuals(theta, idx) @ self.X[idx] / batch_size
 
     def hessian(self) -> np.ndarray:
         """``Xd^T Xd / n``."""
-        return self.X.T @ self.X / self.n
+        with _quiet():
+            return self.X.T @ self.X / self.n
 
     def solution(self) -> np.ndarray:
         """Least-squares ``theta*`` (``np.linalg.lstsq`` on the design matrix)."""
-        return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+        with _quiet():
+            return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
 
     minimizer = solution
 
@@ -243,7 +262,8 @@ class LinearRegression(_ConstantHessian):
         x = x[:, None] if x.ndim == 1 else x
         if x.ndim != 2 or self._design(x).shape[1] != self.dim:
             raise ValueError(f"x must have shape (m,) or (m, {self.dim - self.fit_intercept}), got {x.shape}")
-        return theta @ self._design(x).T
+        with _quiet():
+            return theta @ self._design(x).T
 
     def __repr__(self) -> str:
         return f"LinearRegression(n={self.n}, dim={self.dim}, fit_intercept={self.fit_intercept})"
@@ -261,28 +281,32 @@ class Rosenbrock:
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a = check_real("a", a)
         self.b = check_nonnegative("b", b)
-        if not np.isfinite(self.a):
-            raise ValueError(f"a must be finite, got {self.a!r}")
+        if not np.isfinite(self.a * self.a):
+            raise ValueError(f"a must be below ~1.3e154 in magnitude, so that the minimizer (a, a**2) "
+                             f"is finite, got {self.a!r}")
 
     def loss(self, theta: Any) -> np.ndarray:
         """``(a - x)^2 + b (y - x^2)^2``, shape ``theta.shape[:-1]``."""
         theta = _as_theta(theta, 2)
         x, y = theta[..., 0], theta[..., 1]
-        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
+        with _quiet():
+            return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
 
     def grad(self, theta: Any) -> np.ndarray:
         """``[-2(a - x) - 4 b x (y - x^2), 2 b (y - x^2)]``, shape ``theta.shape``."""
         theta = _as_theta(theta, 2)
         x, y = theta[..., 0], theta[..., 1]
-        return np.stack([-2 * (self.a - x) - 4 * self.b * x * (y - x**2), 2 * self.b * (y - x**2)], axis=-1)
+        with _quiet():
+            return np.stack([-2 * (self.a - x) - 4 * self.b * x * (y - x**2), 2 * self.b * (y - x**2)], axis=-1)
 
     def hessian(self, theta: Any) -> np.ndarray:
         """``[[2 - 4b(y - 3x^2), -4bx], [-4bx, 2b]]`` at ``theta``, shape ``theta.shape + (2,)``."""
         theta = _as_theta(theta, 2)
         x, y = theta[..., 0], theta[..., 1]
-        hxy = -4 * self.b * x
-        return np.stack([np.stack([2 - 4 * self.b * (y - 3 * x**2), hxy], -1),
-                         np.stack([hxy, np.full_like(x, 2 * self.b)], -1)], -2)
+        with _quiet():
+            hxy = -4 * self.b * x
+            return np.stack([np.stack([2 - 4 * self.b * (y - 3 * x**2), hxy], -1),
+                             np.stack([hxy, np.full_like(x, 2 * self.b)], -1)], -2)
 
     def stochastic_grad(self, theta: Any, rng: np.random.Generator, batch_size: int) -> np.ndarray:
         """No data to subsample: the exact gradient (``rng`` is not used)."""
@@ -307,14 +331,20 @@ def make_linear_data(n: int = 100, w: float = 2.0, b: float = 1.0, noise: float 
     Drawn as ``rng = np.random.default_rng(seed); x = rng.random(n); eps = rng.standard_normal(n)``
     (in that order). Returns ``(x, y)``, each of shape ``(n,)``. With the defaults the
     least-squares fit is ``[b, w] = [0.99925, 1.98693]`` with half-MSE 0.00470.
+    ``n`` is at most ``2**31 − 1``; w, b and noise so large that y overflows are refused.
     """
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=MAX_SIZE)
     w, b, noise = check_real("w", w), check_real("b", b), check_nonnegative("noise", noise)
     seed = check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x = rng.random(n)
     eps = rng.standard_normal(n)
-    return x, w * x + b + noise * eps
+    with _quiet():
+        y = w * x + b + noise * eps
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"w, b and noise are too large: y = w x + b + noise * eps overflows float64 "
+                         f"(w={w!r}, b={b!r}, noise={noise!r})")
+    return x, y
 
 
 def article001_data() -> tuple[np.ndarray, np.ndarray]:

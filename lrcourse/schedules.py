@@ -10,6 +10,10 @@ an array), built from ``np.where``/``np.floor``/``np.minimum`` in the spirit of 
 * Schedules that end (``total_steps``) hold their final value afterwards, as optax and Keras
   do. Where PyTorch differs, the docstring says so.
 * ``repr(s)`` (also ``s.describe``) reads like the call that made it, handy for plot legends.
+* Steps, and every step count a factory takes, are integers in ``[0, 2**53]`` (each exact in
+  float64); larger ones are refused with a ``ValueError``.
+* A growing schedule (``gamma > 1``) reaches ``inf`` once the rate exceeds the largest float
+  (about 1.8e308), without a warning; every other schedule stays finite.
 
 Loss-driven schedules need state and are small classes with ``.step(loss) -> lr``:
 :class:`ReduceLROnPlateau` and :class:`BoldDriver`.
@@ -22,7 +26,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._checks import check_fraction, check_int, check_nonnegative, check_positive, check_real
+from ._checks import (
+    MAX_SIZE,
+    MAX_STEP,
+    check_bool,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_real,
+)
 
 __all__ = [
     "Schedule", "constant", "step_decay", "multistep_decay", "piecewise_constant",
@@ -33,12 +47,17 @@ __all__ = [
 
 
 def _steps(step: Any) -> tuple[np.ndarray, bool]:
-    """Check ``step`` (whole number >= 0, or an array of them); return (float64 array, is_scalar)."""
-    if type(step) is int and step >= 0:               # the common case: one step of a training loop
+    """Check ``step`` (whole number in [0, 2**53], or an array of them); return (float64 array, is_scalar)."""
+    if type(step) is int and 0 <= step <= MAX_STEP:   # the common case: one step of a training loop
         return np.array(float(step)), True
     if isinstance(step, (bool, np.bool_, str, bytes)):
         raise TypeError(f"step must be an integer >= 0 or an array of them, got {step!r}")
-    arr = np.asarray(step)
+    if isinstance(step, numbers.Integral):            # np.integer, or a Python int out of range
+        return np.array(float(check_int("step", step, minimum=0, maximum=MAX_STEP))), True
+    try:
+        arr = np.asarray(step)
+    except (TypeError, ValueError) as exc:             # ragged lists and the like
+        raise TypeError(f"step must be an integer >= 0 or an array of them: {exc}") from None
     kind = arr.dtype.kind                                   # i/u integers, f floats, anything else refused
     if kind not in "iuf":
         raise TypeError(f"step must be an integer >= 0 or an array of them, got dtype {arr.dtype}")
@@ -47,6 +66,8 @@ def _steps(step: Any) -> tuple[np.ndarray, bool]:
         raise ValueError(f"step must be a whole number (0, 1, 2, ...), got {step!r}")
     if arr.size and arr.min() < 0:
         raise ValueError(f"step must be >= 0 (step 0 is the first update), got {step!r}")
+    if arr.size and t.max() > MAX_STEP:
+        raise ValueError(f"step must be <= 2**53 = {MAX_STEP} (exact in float64), got {step!r}")
     return t, not isinstance(step, (np.ndarray, list, tuple))
 
 
@@ -83,16 +104,10 @@ def _int_sequence(name: str, values: Any, minimum: int) -> list[int]:
         values = list(values)
     except TypeError:
         raise TypeError(f"{name} must be a sequence of integers, got {values!r}") from None
-    out = [check_int(f"{name}[{i}]", v, minimum=minimum) for i, v in enumerate(values)]
+    out = [check_int(f"{name}[{i}]", v, minimum=minimum, maximum=MAX_STEP) for i, v in enumerate(values)]
     if any(b <= a for a, b in zip(out, out[1:])):
         raise ValueError(f"{name} must be strictly increasing, got {out}")
     return out
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _as_schedule(name: str, s: Any) -> Any:
@@ -109,6 +124,21 @@ def _call(s: Any, t: np.ndarray) -> np.ndarray:
     return np.asarray(s(np.maximum(t, 0).astype(np.int64)), dtype=np.float64)
 
 
+def _check_child(name: str, s: Any) -> None:
+    """A combinator calls its schedules with arrays of steps: refuse, once, one that cannot take them."""
+    try:
+        out = _call(s, np.arange(2.0))
+        np.broadcast_to(out, (2,))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must accept an array of steps (every lrcourse schedule does; wrap a "
+                        f"function of one int with np.vectorize): calling it with np.arange(2) failed: {exc}") from None
+
+
+def _horizon(name: str, value: Any, minimum: int = 1) -> int:
+    """A step count of a schedule: an integer in [minimum, 2**53]."""
+    return check_int(name, value, minimum=minimum, maximum=MAX_STEP)
+
+
 # ------------------------------------------------------------------ fixed schedules
 
 def constant(lr: float) -> Schedule:
@@ -123,8 +153,8 @@ def step_decay(lr: float, step_size: int, gamma: float) -> Schedule:
     Same sequence as ``torch.optim.lr_scheduler.StepLR(opt, step_size, gamma)``.
     """
     lr, gamma = check_nonnegative("lr", lr), check_positive("gamma", gamma)
-    n = check_int("step_size", step_size, minimum=1)
-    return Schedule(lambda t: lr * gamma ** np.floor(t / n),
+    n = _horizon("step_size", step_size)
+    return Schedule(lambda t: lr * gamma ** np.floor(t / n) if lr > 0 else np.zeros_like(t),  # no 0·inf
                     _fmt("step_decay", lr=lr, step_size=n, gamma=gamma))
 
 
@@ -136,7 +166,7 @@ def multistep_decay(lr: float, milestones: Sequence[int], gamma: float) -> Sched
     lr, gamma = check_nonnegative("lr", lr), check_positive("gamma", gamma)
     m = _int_sequence("milestones", milestones, minimum=0)
     marks = np.asarray(m, dtype=np.float64)
-    return Schedule(lambda t: lr * gamma ** np.searchsorted(marks, t, side="right"),
+    return Schedule(lambda t: lr * gamma ** np.searchsorted(marks, t, side="right") if lr > 0 else np.zeros_like(t),
                     _fmt("multistep_decay", lr=lr, milestones=m, gamma=gamma))
 
 
@@ -167,7 +197,7 @@ def exponential_decay(lr: float, gamma: float, period: float = 1, staircase: boo
     Keras ``ExponentialDecay(lr, decay_steps=period, decay_rate=gamma, staircase)``.
     """
     lr, gamma = check_nonnegative("lr", lr), check_positive("gamma", gamma)
-    period, staircase = check_positive("period", period), _check_bool("staircase", staircase)
+    period, staircase = check_positive("period", period), check_bool("staircase", staircase)
     def fn(t):
         p = np.floor(t / period) if staircase else t / period
         return lr * gamma ** p if lr > 0 else np.zeros_like(t)   # no 0·inf when gamma > 1
@@ -187,10 +217,10 @@ def inverse_time_decay(lr: float, k: float, period: float = 1, staircase: bool =
     decay of Robbins & Monro (1951): sum of rates diverges, sum of squares converges.
     """
     lr, k = check_nonnegative("lr", lr), check_nonnegative("k", k)
-    period, staircase = check_positive("period", period), _check_bool("staircase", staircase)
+    period, staircase = check_positive("period", period), check_bool("staircase", staircase)
     def fn(t):
         p = np.floor(t / period) if staircase else t / period
-        return lr / (1 + k * p)
+        return lr / (1 + k * p) if k > 0 else np.full(t.shape, lr)   # no 0·inf for a tiny period
     return Schedule(fn, _fmt("inverse_time_decay", lr=lr, k=k, period=period, staircase=staircase))
 
 
@@ -202,7 +232,7 @@ def polynomial_decay(lr: float, total_steps: int, end_lr: float = 0.0, power: fl
     ``PolynomialDecay`` without ``cycle``). PyTorch ``PolynomialLR`` is the case ``end_lr = 0``.
     """
     lr, end_lr = check_nonnegative("lr", lr), check_nonnegative("end_lr", end_lr)
-    T, power = check_int("total_steps", total_steps, minimum=1), check_positive("power", power)
+    T, power = _horizon("total_steps", total_steps), check_positive("power", power)
     fn = lambda t: (lr - end_lr) * (1 - np.minimum(t, T) / T) ** power + end_lr  # noqa: E731
     if _name == "linear_decay":
         return Schedule(fn, _fmt(_name, lr=lr, total_steps=T, end_lr=end_lr))
@@ -225,8 +255,9 @@ def cosine_annealing(lr_max: float, total_steps: int, lr_min: float = 0.0) -> Sc
     lr_max, lr_min = check_nonnegative("lr_max", lr_max), check_nonnegative("lr_min", lr_min)
     if lr_min > lr_max:
         raise ValueError(f"lr_min must be <= lr_max = {lr_max}, got {lr_min}")
-    T = check_int("total_steps", total_steps, minimum=1)
-    return Schedule(lambda t: lr_min + (lr_max - lr_min) * (1 + np.cos(np.pi * np.minimum(t, T) / T)) / 2,
+    T = _horizon("total_steps", total_steps)
+    # ((1 + cos) / 2) first: the same floats, and no overflow for lr_max near 1e308
+    return Schedule(lambda t: lr_min + (lr_max - lr_min) * ((1 + np.cos(np.pi * np.minimum(t, T) / T)) / 2),
                     _fmt("cosine_annealing", lr_max=lr_max, total_steps=T, lr_min=lr_min))
 
 
@@ -243,8 +274,8 @@ def cosine_restarts(lr_max: float, first_period: int, period_mult: int = 1, lr_m
     lr_max, lr_min = check_nonnegative("lr_max", lr_max), check_nonnegative("lr_min", lr_min)
     if lr_min > lr_max:
         raise ValueError(f"lr_min must be <= lr_max = {lr_max}, got {lr_min}")
-    T0 = check_int("first_period", first_period, minimum=1)
-    m = check_int("period_mult", period_mult, minimum=1)
+    T0 = _horizon("first_period", first_period)
+    m = _horizon("period_mult", period_mult)
 
     def fn(t):
         if m == 1:
@@ -255,7 +286,7 @@ def cosine_restarts(lr_max: float, first_period: int, period_mult: int = 1, lr_m
             n = np.where(start(n) > t, n - 1, n)           # undo rounding of the log
             n = np.where(start(n + 1) <= t, n + 1, n)
             t_cur, t_i = t - start(n), T0 * m ** n
-        return lr_min + (lr_max - lr_min) * (1 + np.cos(np.pi * t_cur / t_i)) / 2
+        return lr_min + (lr_max - lr_min) * ((1 + np.cos(np.pi * t_cur / t_i)) / 2)
     return Schedule(fn, _fmt("cosine_restarts", lr_max=lr_max, first_period=T0, period_mult=m, lr_min=lr_min))
 
 
@@ -273,14 +304,16 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, div_facto
     (PyTorch divides by zero there).
     """
     max_lr = check_nonnegative("max_lr", max_lr)
-    T = check_int("total_steps", total_steps, minimum=1)
+    T = _horizon("total_steps", total_steps)
     pct_start = check_fraction("pct_start", pct_start, low_open=True)
     div_factor = check_positive("div_factor", div_factor)
     final_div_factor = check_positive("final_div_factor", final_div_factor)
-    if anneal not in ("cos", "linear"):
-        raise ValueError(f"anneal must be 'cos' or 'linear', got {anneal!r}")
+    anneal = check_choice("anneal", anneal, ("cos", "linear"))
     initial = max_lr / div_factor
     min_lr = initial / final_div_factor
+    if not (math.isfinite(initial) and math.isfinite(min_lr)):
+        raise ValueError(f"div_factor and final_div_factor are too small: max_lr / div_factor = {initial!r} "
+                         f"and that / final_div_factor = {min_lr!r} must be finite")
     e1, e2 = float(pct_start * T) - 1, T - 1
 
     def ramp(start, end, pct):
@@ -307,7 +340,7 @@ def triangular_cyclic(base_lr: float, max_lr: float, step_size_up: int) -> Sched
     base_lr, max_lr = check_nonnegative("base_lr", base_lr), check_nonnegative("max_lr", max_lr)
     if max_lr < base_lr:
         raise ValueError(f"max_lr must be >= base_lr = {base_lr}, got {max_lr}")
-    s = check_int("step_size_up", step_size_up, minimum=1)
+    s = _horizon("step_size_up", step_size_up)
     total, ratio = 2.0 * s, s / (2.0 * s)
 
     def fn(t):
@@ -325,7 +358,7 @@ def inverse_sqrt(d_model: float, warmup_steps: int) -> Schedule:
     ``(d_model · w)^−½`` at ``n = w``, then decay as ``1/sqrt(n)``.
     """
     d = check_positive("d_model", d_model)
-    w = check_int("warmup_steps", warmup_steps, minimum=1)
+    w = _horizon("warmup_steps", warmup_steps)
     def fn(t):
         n = t + 1
         return d ** -0.5 * np.minimum(n ** -0.5, n * w ** -1.5)
@@ -347,7 +380,8 @@ def linear_warmup(schedule: Any, warmup_steps: int, start_factor: float = 0.0) -
     optax ``join_schedules([linear_schedule(start_factor·peak, peak, w), main], [w])``.
     """
     inner = _as_schedule("schedule", schedule)
-    w = check_int("warmup_steps", warmup_steps, minimum=0)
+    _check_child("schedule", inner)
+    w = _horizon("warmup_steps", warmup_steps, minimum=0)
     sf = check_fraction("start_factor", start_factor, high_open=False)
     peak = float(_call(inner, np.zeros(())))
 
@@ -370,6 +404,8 @@ def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Schedule:
     except TypeError:
         raise TypeError(f"schedules must be a sequence of schedules, got {schedules!r}") from None
     scheds = [_as_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+    for i, s in enumerate(scheds):
+        _check_child(f"schedules[{i}]", s)
     b = _int_sequence("boundaries", boundaries, minimum=1)
     if len(scheds) != len(b) + 1:
         raise ValueError(f"schedules must have len(boundaries) + 1 = {len(b) + 1} entries, got {len(scheds)}")
@@ -383,12 +419,18 @@ def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Schedule:
 
 
 def evaluate(schedule: Any, steps: int) -> np.ndarray:
-    """The rates for updates ``0 .. steps − 1`` as a float64 array of shape ``(steps,)``."""
+    """The rates for updates ``0 .. steps − 1`` as a float64 array of shape ``(steps,)``.
+
+    ``steps`` is at most ``2**31 − 1``. A callable that returns one number for the array of
+    steps is called once per step instead.
+    """
     s = _as_schedule("schedule", schedule)
-    n = check_int("steps", steps, minimum=0)
+    n = check_int("steps", steps, minimum=0, maximum=MAX_SIZE)
     out = np.asarray(s(np.arange(n)), dtype=np.float64)
-    if out.shape != (n,):  # a plain scalar-only callable
+    if out.ndim == 0:  # a plain scalar-only callable
         out = np.array([float(s(i)) for i in range(n)], dtype=np.float64)
+    elif out.shape != (n,):
+        raise ValueError(f"schedule returned shape {out.shape} for the {n} steps np.arange({n}), expected ({n},)")
     return out
 
 
@@ -399,7 +441,7 @@ def _loss(loss: Any) -> float:
         raise TypeError(f"loss must be a real number, got {loss!r}")
     try:
         return float(loss)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TypeError(f"loss must be a real number, got {type(loss).__name__} {loss!r}") from None
 
 
@@ -420,9 +462,7 @@ class ReduceLROnPlateau:
         self.lr = check_nonnegative("lr", lr)
         self.factor = check_fraction("factor", factor)
         self.patience = check_int("patience", patience, minimum=0)
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        self.threshold_mode = threshold_mode
+        self.threshold_mode = check_choice("threshold_mode", threshold_mode, ("rel", "abs"))
         self.threshold = (check_fraction("threshold", threshold) if threshold_mode == "rel"
                           else check_nonnegative("threshold", threshold))
         self.cooldown = check_int("cooldown", cooldown, minimum=0)
@@ -478,7 +518,7 @@ class BoldDriver:
         if not 1.0 <= self.increase < math.inf:
             raise ValueError(f"increase must be >= 1 and finite, got {self.increase}")
         self.decrease = check_fraction("decrease", decrease, low_open=True, high_open=False)
-        self.reject = _check_bool("reject", reject)
+        self.reject = check_bool("reject", reject)
         self.last_loss: float | None = None
         self.rejected = False
 
