@@ -35,7 +35,8 @@ from ..train import minimize, sweep
 __all__ = [
     "regression", "design", "gd_sign_error", "gd_corrected", "line_fit_shape_bug", "line_fit_corrected",
     "fit_inplace", "fit_copy", "gd_frozen_gradient", "TiltedDoubleWell", "perpendicular_fit",
-    "backward_signal_by_layer",
+    "backward_signal_by_layer", "predicted_regime", "measured_regime", "double_well_outcomes", "iterate_averages",
+    "averaging_vs_last",
 ]
 
 
@@ -570,3 +571,100 @@ def fix_003_C1() -> dict:
     theta = fit_copy(X, y, caller, 0.1, 1000)
     return {"caller_unchanged": bool(np.all(caller == 0)), "loss": float(p.loss(theta)), "min_loss": p.min_loss(),
             "dist_to_lstsq": float(np.linalg.norm(theta - p.solution()))}
+
+
+# ------------------------------------------------------------------ chapter helpers (issue 18)
+# Regimes of the 1-D recursion e <- (1 - lr*lam) e, classified two independent ways: from the
+# boundaries 1/lam and 2/lam (the theory) and from a measured error sequence (signs and sizes).
+
+def predicted_regime(lr: float, lam: float) -> str:
+    """The regime the boundaries 1/λ and 2/λ predict for the error factor 1 − ηλ."""
+    x = lr * lam
+    if x <= 0:
+        return "no movement"
+    if x < 1:
+        return "monotone"
+    if x == 1:
+        return "one step"
+    if x < 2:
+        return "oscillating"
+    if x == 2:
+        return "constant oscillation"
+    return "diverging"
+
+
+def measured_regime(errors: Any, rtol: float = 1e-12) -> str:
+    """The regime of a measured 1-D error sequence e_0, e_1, …, read from signs and sizes only:
+    'monotone' (same sign, shrinking), 'one step' (zero after one update), 'oscillating' (sign flips
+    at every step, shrinking), 'diverging' (sign flips, growing); 'other' for anything else."""
+    e = np.asarray(errors, dtype=float)
+    e = e[np.isfinite(e)]
+    if len(e) < 3:
+        return "other"
+    if e[0] != 0 and np.all(np.abs(e[1:]) <= rtol * abs(e[0])):
+        return "one step"
+    size, sign = np.abs(e), np.sign(e)
+    shrinks, grows = np.all(size[1:] < size[:-1]), np.all(size[1:] > size[:-1])
+    same = np.all(sign == sign[0])
+    flips = np.all(sign[1:] == -sign[:-1])
+    if same and shrinks:
+        return "monotone"
+    if flips and shrinks:
+        return "oscillating"
+    if flips and grows:
+        return "diverging"
+    return "other"
+
+
+def double_well_outcomes(lrs: Any, starts: Any = None, steps: int = 3000, tol: float = 1e-6) -> dict:
+    """Gradient descent on the tilted double well from many starts (81 on [−2, 2] by default), one rate
+    at a time: how many runs settle (end within ``tol`` of a minimum, not diverged) in the global and in
+    the local minimum, how many diverge, how many do neither (cycles), and how many starts LEFT of the
+    maximum (the global minimum's basin) end in the local minimum."""
+    f = TiltedDoubleWell()
+    x_glob, x_max, x_loc = f.stationary_points()
+    starts = np.linspace(-2.0, 2.0, 81) if starts is None else np.asarray(starts, dtype=float)
+    out = {"lrs": [], "global": [], "local": [], "diverged": [], "other": [], "global_basin_to_local": [],
+           "n_starts": int(len(starts))}
+    for lr in np.asarray(lrs, dtype=float):
+        r = sweep(f, SGD, np.full(len(starts), lr), steps, starts[:, None])
+        end = r.params[-1, :, 0]
+        glob = ~r.diverged & (np.abs(end - x_glob) < tol)
+        loc = ~r.diverged & (np.abs(end - x_loc) < tol)
+        out["lrs"].append(float(lr))
+        out["global"].append(int(glob.sum()))
+        out["local"].append(int(loc.sum()))
+        out["diverged"].append(int(r.diverged.sum()))
+        out["other"].append(int(len(starts) - glob.sum() - loc.sum() - r.diverged.sum()))
+        out["global_basin_to_local"].append(int(np.sum(loc & (starts < x_max))))
+    return out
+
+
+def iterate_averages(params: Any, start: int, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two averages of a run's iterates ``params`` (steps + 1, d): the Polyak–Ruppert average of
+    ``params[start:]`` (equal weights) and the exponential moving average over the whole run,
+    ``a_{t+1} = β a_t + (1 − β) θ_{t+1}`` from ``a_0 = θ_0``. ``start = len(params) − 1`` or
+    ``beta = 0`` give back the last iterate (no averaging)."""
+    P = np.asarray(params, dtype=float)
+    polyak = P[start:].mean(axis=0)
+    ema = P[0].copy()
+    for theta in P[1:]:
+        ema = beta * ema + (1 - beta) * theta
+    return polyak, ema
+
+
+def averaging_vs_last(lr: float = 0.5, batch_size: int = 10, steps: int = 400, start: int = 200,
+                      beta: float = 0.98, seeds: Any = range(8)) -> dict:
+    """Constant-rate minibatch SGD on the regression, several seeds: the excess loss of the iterates
+    themselves (averaged over the second half of the run, the noise-ball level; it does not depend on
+    ``start`` or ``beta``) against the excess loss of the Polyak–Ruppert average of ``params[start:]``
+    and of the EMA with factor ``beta``. Lists, one entry per seed."""
+    p = regression()
+    out = {"last": [], "polyak": [], "ema": []}
+    for seed in seeds:
+        t = minimize(p, SGD(lr), steps, np.zeros(2), batch_size=batch_size, seed=int(seed))
+        polyak, ema = iterate_averages(t.params, start, beta)
+        out["last"].append(float(np.mean(t.losses[steps // 2:] - p.min_loss())))
+        out["polyak"].append(float(p.loss(polyak) - p.min_loss()))
+        out["ema"].append(float(p.loss(ema) - p.min_loss()))
+    return out
