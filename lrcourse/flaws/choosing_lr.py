@@ -20,13 +20,14 @@ import numpy as np
 
 from ..optimizers import SGD
 from ..problems import LinearRegression, Quadratic, make_linear_data
-from ..schedules import exponential_decay
+from ..schedules import constant, exponential_decay, one_cycle
 from ..train import minimize, sweep
 
 __all__ = [
     "regression", "scaled_regression", "wide_regression", "estimate_lambda_max", "lr_range_test",
     "linear_grid", "log_grid", "grid_configs", "random_configs", "search_objective",
     "largest_stable_lr", "predicted_largest_stable_lr", "noise_floor", "predicted_noise_floor",
+    "centred_log_grid", "centred_grid", "gradient_noise_scale", "peak_versus_constant",
 ]
 
 
@@ -78,13 +79,32 @@ def estimate_lambda_max(problem: Any, theta: Any, iters: int = 30, eps: float = 
 
 def lr_range_test(problem: Any, theta0: Any, lr_min: float = 1e-4, lr_max: float = 10.0, steps: int = 100,
                   batch_size: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Smith's (2017) LR range test: one short run whose rate grows geometrically from ``lr_min``
-    to ``lr_max`` over ``steps`` updates; returns (rate of each update, loss after it). The run
-    stops early when the loss blows up (x 1e4 the initial loss)."""
+    """An LR range test in the style of fast.ai's ``lr_find``: one short run whose rate grows
+    geometrically from ``lr_min`` to ``lr_max`` over ``steps`` updates; returns (rate of each
+    update, full-batch loss after it), unsmoothed. The run stops early when the loss blows up
+    (x 1e4 the initial loss). Smith (2017), who proposed the test, raised the rate linearly over
+    a few epochs and read the accuracy instead."""
     gamma = (lr_max / lr_min) ** (1.0 / (steps - 1))
     t = minimize(problem, SGD(exponential_decay(lr_min, gamma)), steps, theta0,
                  batch_size=batch_size, seed=seed, blowup=1e4)
     return t.lrs, t.losses[1:]
+
+
+def peak_versus_constant(problem: Any, lr: float, steps: int = 200, batch_size: int | None = None,
+                         seeds: int = 3) -> dict:
+    """Final excess loss (median over ``seeds`` minibatch seeds; ``inf`` if diverged) after ``steps``
+    SGD updates from 0 for: a constant rate ``lr/10``, a constant rate ``lr``, and a one-cycle
+    schedule (PyTorch's defaults) whose PEAK is ``lr``. ``lr`` is meant to be a range test's minimum."""
+    runs = {"constant_tenth": constant(lr / 10), "constant_min": constant(lr), "one_cycle_peak_min": one_cycle(lr, steps)}
+    out = {}
+    for name, schedule in runs.items():
+        values = []
+        for s in range(seeds if batch_size is not None else 1):
+            t = minimize(problem, SGD(schedule), steps, np.zeros(problem.dim), batch_size=batch_size, seed=s,
+                         blowup=1e6)
+            values.append(np.inf if t.diverged else float(t.losses[-1] - problem.min_loss()))
+        out[name] = float(np.median(values))
+    return out
 
 
 # ------------------------------------------------------------------ grids and random search (001-M2)
@@ -95,8 +115,19 @@ def linear_grid(lo: float, hi: float, k: int) -> np.ndarray:
 
 
 def log_grid(lo: float, hi: float, k: int) -> np.ndarray:
-    """k values equally spaced in log(η): the same number of candidates in every decade."""
+    """k values equally spaced in log(η), both ends included: the same number of candidates in every decade."""
     return np.geomspace(lo, hi, k)
+
+
+def centred_log_grid(lo: float, hi: float, k: int) -> np.ndarray:
+    """The centres (in log η) of k equal cells of [lo, hi]: no point is wasted on an end of the range."""
+    a, b = np.log(lo), np.log(hi)
+    return np.exp(a + (np.arange(k) + 0.5) * (b - a) / k)
+
+
+def centred_grid(lo: float, hi: float, k: int) -> np.ndarray:
+    """The centres of k equal cells of [lo, hi] (linear scale)."""
+    return lo + (np.arange(k) + 0.5) * (hi - lo) / k
 
 
 #: search space of the grid-vs-random demonstration: η (log scale) and the init scale σ0
@@ -105,11 +136,13 @@ SIGMA_RANGE = (0.0, 2.0)
 _DIRECTION = np.array([1.0, -1.0]) / np.sqrt(2.0)
 
 
-def grid_configs(budget: int) -> tuple[np.ndarray, np.ndarray]:
-    """A k_η × k_σ grid with k_η·k_σ ≤ budget (k_η = ⌈√budget⌉): log-spaced η, linear σ0."""
-    k_lr = int(np.ceil(np.sqrt(budget)))
+def grid_configs(budget: int, k_lr: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A k_η × k_σ grid with k_η·k_σ ≤ budget (default k_η = ⌈√budget⌉): cell-centred, log-spaced η
+    and linear σ0, so that a 2 × 2 grid does not spend its budget on the two ends of the η range.
+    ``k_lr=budget`` gives a one-dimensional log grid over η at the middle σ0."""
+    k_lr = int(np.ceil(np.sqrt(budget))) if k_lr is None else int(k_lr)
     k_s = max(budget // k_lr, 1)
-    L, S = np.meshgrid(log_grid(*LR_RANGE, k_lr), np.linspace(*SIGMA_RANGE, k_s))
+    L, S = np.meshgrid(centred_log_grid(*LR_RANGE, k_lr), centred_grid(*SIGMA_RANGE, k_s))
     return L.ravel(), S.ravel()
 
 
@@ -170,6 +203,18 @@ def predicted_largest_stable_lr(problem: LinearRegression, batch_size: int) -> f
     return 2.0 / (lam + f * (float(np.trace(H)) - lam))
 
 
+def gradient_noise_scale(problem: LinearRegression, theta: Any) -> float:
+    """McCandlish et al.'s (2018) simple noise scale ``B_simple = tr Σ / ‖G‖²`` at ``theta``: Σ the
+    covariance of the per-example gradients, G their mean (the full gradient). Unlike tr H/λ_max it
+    depends on where training is: it grows as ‖G‖ shrinks."""
+    theta = np.asarray(theta, dtype=float)
+    residual = problem.X @ theta - problem.y
+    per_example = problem.X * residual[:, None]          # gradients of ½(x·θ − y)²
+    G = per_example.mean(axis=0)
+    tr_sigma = float(np.sum((per_example - G) ** 2) / problem.n)
+    return tr_sigma / float(G @ G)
+
+
 def noise_floor(problem: LinearRegression, lrs: Any, batch_size: int, steps: int = 1500, burn_in: int = 500,
                 seeds: int = 2) -> np.ndarray:
     """Average excess loss of constant-rate minibatch SGD started at θ*, over updates
@@ -195,16 +240,31 @@ def predicted_noise_floor(problem: LinearRegression, lr: Any, batch_size: int) -
 
 def repro_000_M2() -> dict:
     """The claim says n and 'complexity' set the rate. Measured: 2/λ_max hardly moves with n (20 … 10000);
-    and harder (worse-conditioned) quadratics with the same λ_max have the SAME limit and a LARGER best rate."""
+    and harder (worse-conditioned) quadratics with the same λ_max have the SAME limit and a LARGER best rate.
+
+    ``limit_by_kappa`` and ``best_lr_by_kappa`` are the formulas 2/λ_max and 2/(λ_min + λ_max), true by
+    algebra for these bowls (a demonstration); the ``measured_*`` keys come from runs instead: on a log
+    grid of 400 rates, the largest rate whose loss after 20 steps is below its start, and the rate with
+    the lowest loss after 20 steps (from θ0 = (1, 1))."""
     ns = [20, 100, 1000, 10000]
     kappas = [1.0, 10.0, 100.0, 1000.0]
     bowls = [Quadratic.from_condition(k, lam_max=1.0) for k in kappas]
+    lrs = np.geomspace(0.05, 2.5, 400)
+    measured_limit, measured_best = [], []
+    for b in bowls:
+        r = sweep(b, SGD, lrs, 20, np.ones(2), blowup=1e6)
+        final = np.where(r.diverged | ~np.isfinite(r.final_loss), np.inf, r.final_loss)
+        grows = final > b.loss(np.ones(2))
+        measured_limit.append(float(lrs[np.flatnonzero(grows)[0] - 1]) if grows.any() else float(lrs[-1]))
+        measured_best.append(float(lrs[int(np.argmin(final))]))
     return {
         "n": ns,
         "limit_by_n": [float(regression(n=n).stability_limit()) for n in ns],
         "kappa": kappas,
         "limit_by_kappa": [float(b.stability_limit()) for b in bowls],
         "best_lr_by_kappa": [float(b.best_fixed_lr()) for b in bowls],
+        "measured_limit_by_kappa": measured_limit,
+        "measured_best_lr_by_kappa": measured_best,
     }
 
 
