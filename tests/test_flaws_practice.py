@@ -1,5 +1,11 @@
-"""Tests for lrcourse.flaws.practice: the documented failures of article 004 (C1, M4) and their fixes."""
+"""Tests for lrcourse.flaws.practice: the documented failures of article 004 (C1, M4) and their fixes.
+
+The counts "one distinct rate sequence" (C1) and "one formula, no gradient" (M4) are computed from
+the article's transcribed loops and formulas, which the last tests check against the article's text."""
+import glob
 import math
+import os
+import re
 
 import numpy as np
 import pytest
@@ -51,6 +57,24 @@ def test_c1_fix_trains_one_model(c1):
     assert fix["final_loss"] < repro["final_model_loss"]
 
 
+def test_article_rate_reads_each_sections_formula(monkeypatch):
+    """Mutation check: give §3.3 another formula and article_rate("smooth") follows it."""
+    from lrcourse.flaws import schedules as F
+    changed = dict(F.ARTICLE_004_FORMULAS, smooth=r"lr = initial\_learning\_rate \times (1 - decay\_rate)^{epoch/10}")
+    monkeypatch.setattr(P, "ARTICLE_004_FORMULAS", changed)
+    assert P.article_rate("smooth", 10) == pytest.approx(0.01 * 0.9)
+    assert P.article_rate("exponential", 10) == pytest.approx(0.01 * 0.9**10)
+
+
+def test_gradient_based_rule_would_see_a_gradient_term(monkeypatch):
+    """Mutation check: a §3.4 formula with a gradient term makes the two problems' rates differ."""
+    changed = dict(P.ARTICLE_004_FORMULAS)
+    changed["gradient-based"] = r"lr = initial\_learning\_rate \times (1 - decay\_rate)^{epoch} \times g"
+    monkeypatch.setattr(P, "ARTICLE_004_FORMULAS", changed)
+    repro = P.repro_004_M4()
+    assert repro["gradient_based_uses_a_gradient"] and repro["max_lr_difference"] > 0
+
+
 def test_article_rate_is_one_formula_and_checks_names():
     for t in (0, 1, 50):
         values = {P.article_rate(name, t) for name in P.SCHEDULE_NAMES}
@@ -71,7 +95,9 @@ def test_fit_continues_a_schedule_across_calls():
 
 def test_m4_gradient_based_rule_ignores_gradients():
     repro = P.repro_004_M4()
-    assert repro["distinct_formulas"] == 1
+    assert repro["distinct_formulas"] == 1 and repro["distinct_formula_texts"] == 1
+    assert repro["gradient_based_variables"] == ["decay_rate", "epoch", "initial_learning_rate"]
+    assert not repro["gradient_based_uses_a_gradient"]
     assert repro["gradient_ratio"] == pytest.approx(100.0)
     assert repro["max_lr_difference"] == 0.0
     assert repro["lr_at_step_10"] == pytest.approx(0.01 * 0.9**10)
@@ -91,3 +117,32 @@ def test_hypergradient_sgd_lowers_a_too_large_rate():
     run = P.hypergradient_sgd(problem, lr0=1.05 * limit, beta=0.01, steps=300, theta0=np.zeros(2))
     assert run["lrs"][-1] < limit                          # consecutive gradients disagree -> rate falls
     assert math.isfinite(run["losses"][-1]) and run["losses"][-1] < 1.01 * problem.min_loss()
+
+
+SEEDS = os.environ.get("LRCOURSE_SEEDS", "/work/shared/seeds")
+
+
+def test_article_004_loops_are_transcribed_from_the_code():
+    """§4's code block: four loops, each setting the rate, the decay and the epochs to the
+    transcribed numbers and multiplying the rate by (1 − decay) after each one-epoch model."""
+    found = glob.glob(os.path.join(SEEDS, "004_*.txt"))
+    if not found:
+        pytest.skip(f"source article 004 not available in {SEEDS}")
+    text = open(found[0], encoding="utf-8").read()
+    code = re.search(r"```python\n(.*?)```", text, flags=re.S).group(1)
+    loops = re.split(r"\n(?=# [^\n]*学习率调度\n)", code)[1:]
+    assert len(loops) == len(P.SCHEDULE_NAMES)
+    for name, loop in zip(P.SCHEDULE_NAMES, loops):
+        numbers = P.ARTICLE_004_LOOPS[name]
+        for var, value in numbers.items():
+            assert re.search(rf"^{var} = {value}$", loop, flags=re.M), (name, var)
+        assert "learning_rate *= (1 - decay_rate)" in loop and "train_model(build_model()" in loop
+
+
+def test_c1_distinct_sequences_follow_the_loops(monkeypatch):
+    """Mutation check: another decay in one loop gives two distinct sequences."""
+    loops = {k: dict(v) for k, v in P.ARTICLE_004_LOOPS.items()}
+    loops["smooth"]["decay_rate"] = 0.2
+    monkeypatch.setattr(P, "ARTICLE_004_LOOPS", loops)
+    run = P.fresh_model_every_epoch.__wrapped__(epochs=3)
+    assert len({tuple(v) for v in run["sequences"].values()}) == 2

@@ -7,6 +7,13 @@
   reads a gradient; fix: methods whose rate really depends on the gradients (AdaGrad's
   per-coordinate rates, hypergradient descent).
 
+What the claims are tested against: the article's four formulas as printed
+(:data:`lrcourse.flaws.schedules.ARTICLE_004_FORMULAS`, evaluated by
+:func:`~lrcourse.flaws.schedules.article_formula`) and the numbers of its four code loops
+(:data:`ARTICLE_004_LOOPS`), both transcribed from the article and checked against its text by
+the tests when the articles are available. Change a transcription (another decay in one loop, a
+gradient term in §3.4) and the counts "one distinct sequence", "one formula" change with it.
+
 The "model" is a small tanh MLP on two moons (:mod:`lrcourse.mlp`), trained with minibatch Adam
 from :mod:`lrcourse.optimizers`; :func:`fit` plays the part of one ``model.fit`` call (shuffled
 minibatches, one permutation per epoch). No framework is needed.
@@ -19,6 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import schedules as S
+from .schedules import ARTICLE_004_FORMULAS, article_formula
 from ..datasets import two_moons
 from ..mlp import MLP
 from ..optimizers import SGD, Adagrad, Adam
@@ -26,10 +34,10 @@ from ..problems import LinearRegression, make_linear_data
 from ..train import minimize
 
 __all__ = [
-    "ARTICLE_LR0", "ARTICLE_DECAY", "ARTICLE_EPOCHS", "SCHEDULE_NAMES", "SIZES", "BATCH",
+    "ARTICLE_LR0", "ARTICLE_DECAY", "ARTICLE_EPOCHS", "ARTICLE_004_LOOPS", "SCHEDULE_NAMES", "SIZES", "BATCH",
     "moons_task", "fit", "train_on_undefined_data", "article_rate", "fresh_model_every_epoch",
     "one_model_one_schedule", "gradient_based_like_004", "gd_with_rule", "adagrad_rates",
-    "two_problems", "hypergradient_sgd",
+    "two_problems", "hypergradient_sgd", "article_rule", "GRADIENT_NAMES",
     "repro_004_C1", "fix_004_C1", "repro_004_M4", "fix_004_M4",
 ]
 
@@ -37,6 +45,11 @@ __all__ = [
 #: epoch) and epochs per loop; it runs four such loops under four names.
 ARTICLE_LR0, ARTICLE_DECAY, ARTICLE_EPOCHS = 0.01, 0.1, 100
 SCHEDULE_NAMES = ("linear", "exponential", "smooth", "gradient-based")
+#: The numbers of §4's four loops, one per schedule name, transcribed: initial rate, decay rate,
+#: epochs. Each loop multiplies the rate by (1 − decay) after every epoch.
+ARTICLE_004_LOOPS = {name: {"learning_rate": 0.01, "decay_rate": 0.1, "epochs": 100} for name in SCHEDULE_NAMES}
+#: Names under which :func:`gradient_based_like_004` offers gradient statistics to §3.4's formula.
+GRADIENT_NAMES = ("gradient", "grad", "g", "mean_gradient", "average_gradient")
 SIZES = (2, 8, 1)      # our stand-in for the article's small dense network
 BATCH = 25             # 100 points -> 4 updates per epoch
 
@@ -75,26 +88,32 @@ def train_on_undefined_data(mlp: MLP, params: np.ndarray, lr: float):
     return fit(mlp, x_train, y_train, params, Adam(lr))  # noqa: F821  (the flaw: never defined)
 
 
-def article_rate(name: str, epoch: int, lr0: float = ARTICLE_LR0, decay: float = ARTICLE_DECAY) -> float:
-    """The rate of each of 004's four "schedules" at ``epoch``: one and the same formula for all."""
+def article_rate(name: str, epoch: int, lr0: float = ARTICLE_LR0, decay: float = ARTICLE_DECAY,
+                 **extra: float) -> float:
+    """The rate of 004's schedule ``name`` at ``epoch``: the formula the article prints for that
+    schedule (§3.1–§3.4, :data:`ARTICLE_004_FORMULAS`), evaluated. ``extra`` supplies any other
+    variable a formula might use (none of the four printed ones does)."""
     if name not in SCHEDULE_NAMES:
         raise ValueError(f"name must be one of {SCHEDULE_NAMES}, got {name!r}")
-    return lr0 * (1 - decay) ** epoch   # whatever the name says
+    fn, names = article_formula(ARTICLE_004_FORMULAS[name])
+    values = {"initial_learning_rate": lr0, "decay_rate": decay, "epoch": epoch, **extra}
+    return float(fn(**{k: v for k, v in values.items() if k in names}))
 
 
 @lru_cache(maxsize=4)      # deterministic and costly; callers must not modify the result
 def fresh_model_every_epoch(epochs: int = ARTICLE_EPOCHS, loops: int = len(SCHEDULE_NAMES)) -> dict:
-    """The structure of 004 §4, with data supplied: ``loops`` loops (one per schedule name) of
-    ``epochs`` epochs; each epoch builds a NEW model (new random weights), gives it a NEW Adam at
-    the current rate, trains it for one epoch, and drops it; then the rate is multiplied by
-    ``1 − decay``. Returns what happened, the model the code ends with included."""
+    """The structure of 004 §4, with data supplied: ``loops`` loops (one per schedule name, with
+    that loop's numbers from :data:`ARTICLE_004_LOOPS`) of ``epochs`` epochs; each epoch builds a
+    NEW model (new random weights), gives it a NEW Adam at the current rate, trains it for one
+    epoch, and drops it; then the rate is multiplied by ``1 − decay``. Returns what happened,
+    the model the code ends with included."""
     X, y = moons_task()
     built = resets = 0
     sequences, losses_before, losses_after = {}, [], []
     for loop, name in enumerate(SCHEDULE_NAMES[:loops]):
-        lrs = []
-        for epoch in range(epochs):
-            lr = article_rate(name, epoch)
+        lrs, setting = [], ARTICLE_004_LOOPS[name]
+        lr = setting["learning_rate"]
+        for epoch in range(min(epochs, setting["epochs"])):
             mlp = MLP(SIZES, seed=built)          # build_model(): fresh random weights
             start = mlp.init_params()
             built += 1
@@ -104,6 +123,7 @@ def fresh_model_every_epoch(epochs: int = ARTICLE_EPOCHS, loops: int = len(SCHED
             lrs.append(lr)
             losses_before.append(mlp.loss(start, X, y))
             losses_after.append(mlp.loss(params, X, y))   # then the model is dropped
+            lr *= 1 - setting["decay_rate"]               # the loop's update of the rate
         sequences[name] = lrs
     return {"sequences": sequences, "models_built": built, "optimizer_inits": resets, "mlp": mlp,
             "start": start, "params": params, "updates": int(state["step"]), "X": X, "y": y,
@@ -172,9 +192,22 @@ def fix_004_C1() -> dict:
 
 # ---------------------------------------------------------------- 004-M4
 
+def article_rule(name: str) -> Callable[[list, int], float]:
+    """004's schedule ``name`` as a rule ``(gradients so far, epoch) -> rate``: the section's
+    printed formula, offered the norm of the average gradient so far under every name in
+    :data:`GRADIENT_NAMES`. Whether the rate depends on the gradients is decided by the
+    formula's text: the printed ones use none of those names."""
+    def rule(gradients: list[np.ndarray], epoch: int) -> float:
+        mean = float(np.linalg.norm(np.mean(gradients, axis=0))) if len(gradients) else 0.0
+        return article_rate(name, epoch, **{g: mean for g in GRADIENT_NAMES})
+    rule.__name__ = rule.__qualname__ = f"article_rule_{name.replace('-', '_')}"
+    return rule
+
+
 def gradient_based_like_004(gradients: list[np.ndarray], epoch: int) -> float:
-    """004's "gradient-based" rule: it is handed the gradients and never looks at them."""
-    return article_rate("gradient-based", epoch)
+    """004's "gradient-based" rule (§3.4): its printed formula, offered the average gradient
+    (see :func:`article_rule`); the printed formula never uses it."""
+    return article_rule("gradient-based")(gradients, epoch)
 
 
 def gd_with_rule(problem: Any, rule: Callable[[list, int], float], steps: int):
@@ -231,14 +264,19 @@ def two_problems(scale: float = 100.0) -> tuple[LinearRegression, LinearRegressi
 
 
 def repro_004_M4(steps: int = 50) -> dict:
-    """The four formulas are one; the "gradient-based" one gives the same rates whatever the
-    gradients are (two problems whose gradients differ 100-fold)."""
-    seqs = {name: tuple(article_rate(name, t) for t in range(steps)) for name in SCHEDULE_NAMES}
+    """The four printed formulas are one (distinct rate sequences over ``steps`` epochs, and
+    distinct texts); §3.4's uses no gradient variable, and run on two problems whose gradients
+    differ 100-fold it gives the same rates."""
     small, large = two_problems()
+    seqs = {name: tuple(gd_with_rule(small, article_rule(name), steps)[0]) for name in SCHEDULE_NAMES}
+    variables = article_formula(ARTICLE_004_FORMULAS["gradient-based"])[1]
     lrs_small, g_small = gd_with_rule(small, gradient_based_like_004, steps)
     lrs_large, g_large = gd_with_rule(large, gradient_based_like_004, steps)
     return {
         "distinct_formulas": len(set(seqs.values())),
+        "distinct_formula_texts": len(set(ARTICLE_004_FORMULAS.values())),
+        "gradient_based_variables": sorted(variables),
+        "gradient_based_uses_a_gradient": bool(variables & set(GRADIENT_NAMES)),
         "gradient_ratio": float(np.linalg.norm(g_large[0]) / np.linalg.norm(g_small[0])),
         "max_lr_difference": float(np.max(np.abs(lrs_small - lrs_large))),
         "lr_at_step_10": float(lrs_small[10]),
