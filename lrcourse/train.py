@@ -5,6 +5,9 @@ Conventions
 -----------
 * ``theta0`` is converted to a float64 copy (integers are accepted here, unlike in the
   optimizers, because a start point like ``[0, 0]`` is natural); it is never modified.
+* ``steps`` is an integer in ``[1, 2**53]`` (as every step count in lrcourse; a sweep also
+  refuses, with a ValueError naming ``steps``, arrays too large to allocate), ``seed`` in
+  ``[0, 2**63 - 1]``.
 * Update ``t = 0, 1, ..., steps - 1`` uses ``optimizer.lr_at(t)`` and the gradient at
   ``params[t]``, producing ``params[t + 1]``. ``losses[t]`` is the FULL-batch loss at
   ``params[t]``, even when the updates use minibatches.
@@ -32,7 +35,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._checks import as_float_array, check_int, check_positive
+from ._checks import MAX_STEP, as_float_array, check_int, check_positive
 from .optimizers import Optimizer
 
 __all__ = ["Trajectory", "SweepResult", "minimize", "sweep"]
@@ -87,25 +90,6 @@ class SweepResult:
         return self.losses.shape[0] - 1
 
 
-_INT64_MAX = 2**63 - 1
-
-
-def _check_count(name: str, value: Any, minimum: int) -> int:
-    """An integer in [minimum, 2**63 - 1] (steps, seed, batch_size: numpy stores them as int64)."""
-    value = check_int(name, value, minimum=minimum)
-    if value > _INT64_MAX:
-        raise ValueError(f"{name} must be an integer <= 2**63 - 1, got one of {value.bit_length()} bits")
-    return value
-
-
-def _check_blowup(blowup: Any) -> float:
-    try:
-        return check_positive("blowup", blowup, allow_inf=True)
-    except OverflowError:        # an int beyond the float range, e.g. 10**400
-        raise ValueError("blowup must be a real number > 0 (inf allowed), got an integer too large "
-                         "for a float") from None
-
-
 def _check_problem(problem: Any) -> None:
     if isinstance(problem, type):
         raise TypeError(f"problem must be a problem instance, e.g. {problem.__name__}(...), "
@@ -140,10 +124,10 @@ def _check_theta0(theta0: Any, problem: Any, batched_rows: int | None = None) ->
 
 
 def _gradient_fn(problem: Any, batch_size: Any, seed: Any) -> Callable[[np.ndarray], np.ndarray]:
-    seed = _check_count("seed", seed, minimum=0)
+    seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
     if batch_size is None:
         return problem.grad
-    batch_size = _check_count("batch_size", batch_size, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     if not callable(getattr(problem, "stochastic_grad", None)):
         raise TypeError(f"batch_size needs a problem with stochastic_grad(theta, rng, batch_size), "
                         f"got {type(problem).__name__}")
@@ -184,10 +168,10 @@ def minimize(problem: Any, optimizer: Any, steps: int, theta0: Any, batch_size: 
     """
     _check_problem(problem)
     _check_optimizer(optimizer)
-    steps = _check_count("steps", steps, minimum=1)
+    steps = check_int("steps", steps, minimum=1, maximum=MAX_STEP)
     theta = _check_theta0(theta0, problem)
     grad = _gradient_fn(problem, batch_size, seed)
-    blowup = _check_blowup(blowup)
+    blowup = check_positive("blowup", blowup, allow_inf=True)
     if np.ndim(lr0 := optimizer.lr_at(0)) != 0:
         raise ValueError(f"optimizer has an array of learning rates, shape {np.shape(lr0)}; minimize runs "
                          "one rate: use sweep(problem, make_optimizer, lrs, ...) for several")
@@ -235,11 +219,11 @@ def sweep(problem: Any, make_optimizer: Callable[[np.ndarray], Any], lrs: Any, s
     if len(lrs) == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs < 0):
         raise ValueError("lrs must be a non-empty 1-D array of finite learning rates >= 0")
     K = len(lrs)
-    steps = _check_count("steps", steps, minimum=1)
+    steps = check_int("steps", steps, minimum=1, maximum=MAX_STEP)
     theta0 = _check_theta0(theta0, problem, batched_rows=K)
     theta = np.broadcast_to(theta0, (K, theta0.shape[-1])).copy()
     grad = _gradient_fn(problem, batch_size, seed)
-    blowup = _check_blowup(blowup)
+    blowup = check_positive("blowup", blowup, allow_inf=True)
     optimizer = make_optimizer(lrs.copy())
     _check_optimizer(optimizer, "make_optimizer(lrs)")
     _check_rates(optimizer, lrs)
