@@ -7,7 +7,7 @@ import pytest
 
 from lrcourse import flaws
 from lrcourse.flaws import adaptive as A
-from lrcourse.optimizers import Adagrad, Adam, RMSprop
+from lrcourse.optimizers import SGD, Adagrad, Adam, RMSprop
 
 IDS = ("001-M7", "001-M8", "001-M9", "001-M16", "001-C4", "001-C5",
        "002-V2", "002-V3", "002-M4", "002-M6", "002-M1")
@@ -82,7 +82,20 @@ def test_001_M7_adam_is_scale_free_nesterov_is_not():
 
 def test_001_M9_adam_rebuilt_from_momentum_and_rmsprop():
     assert A.fix_001_M9()["max_gap_rebuilt_vs_adam"] < 1e-14
-    assert A.repro_001_M9()["max_gap_after_100_steps"] > 0.1
+    r = A.repro_001_M9()
+    for k in (1, 2, 4, 8):      # momentum on accumulated gradients is linear: units of a coordinate pass through
+        np.testing.assert_allclose(r[f"accumulate_{k}_step_ratio"], A.M9_SCALE, rtol=1e-9)
+    np.testing.assert_allclose(r["adam_step_ratio"], 1, rtol=1e-6)       # Adam divides them out
+    assert r["adam_step_ratio_max_deviation"] < 1e-6
+
+
+def test_001_M9_the_linearity_test_can_tell_methods_apart():
+    """The test of 001-M9 is not a strawman: it classifies RMSprop (not linear) with Adam and
+    Nesterov momentum (linear) with the accumulated heavy ball."""
+    stream = A._micro_batch_stream()[:, 0]
+    ratio = lambda opt: np.median(A._step_stream(opt(), stream * A.M9_SCALE) / A._step_stream(opt(), stream), axis=0)  # noqa: E731
+    np.testing.assert_allclose(ratio(lambda: RMSprop(0.01)), 1, rtol=1e-6)
+    np.testing.assert_allclose(ratio(lambda: SGD(0.01, momentum=0.9, nesterov=True)), A.M9_SCALE, rtol=1e-9)
 
 
 def test_001_M16_random_m0_breaks_the_first_step():
@@ -121,8 +134,69 @@ def test_002_M4_v_is_the_uncentred_second_moment():
 
 def test_002_M6_adagrad_lr_is_constant_the_step_shrinks():
     r, f = A.repro_002_M6(), A.fix_002_M6()
-    assert r["lr_at_update_1"] == r["lr_at_update_1000"] == 0.1
+    # the first update does not use the rate eta ("initial rate" is false), nor one rate for all
+    assert all(abs(v / r["eta"] - 1) > 0.5 for v in r["rate_at_update_1"])
+    assert abs(r["rate_at_update_1"][0] / r["rate_at_update_1"][1] - 1) > 0.01
+    for key in ("implied_eta_article_min_max", "implied_eta_lrcourse_min_max"):
+        np.testing.assert_allclose(f[key], r["eta"], rtol=1e-9)       # eta recovered at every update
     assert f["ratio"] == pytest.approx(1 / np.sqrt(1000), rel=1e-6)
+
+
+def test_002_M6_implied_eta_detects_a_decaying_eta():
+    """The 'implied eta' check can fail: with torch's lr_decay the constant is not recovered."""
+    grads = 3.0 * np.random.default_rng(0).standard_normal((50, 2))
+    G = np.cumsum(grads**2, axis=0)
+    implied = A._step_stream(Adagrad(0.1, lr_decay=0.01, eps=1e-8, eps_inside_sqrt=True), grads) / -grads * np.sqrt(G + 1e-8)
+    assert implied.min() < 0.7 * 0.1
+
+
+def test_framework_defaults_table_shape():
+    table = A.framework_defaults()
+    assert all(set(row) == set(A.FRAMEWORKS) for row in table.values())
+    text = A.defaults_markdown(table, A.installed_frameworks())
+    assert text.count("\n") == len(table) + 1
+
+
+def _keras():
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    return pytest.importorskip("keras")
+
+
+@pytest.mark.parametrize("g", [1.0, 1e-2, 1e-6])
+def test_keras_adagrad_and_rmsprop_defaults_measured(g):
+    """lrcourse's models of Keras 3's defaults take Keras's first TWO steps (accumulator 0.1 for
+    Adagrad, 0 for RMSprop, eps inside), measured on Keras itself."""
+    keras = _keras()
+    for cls, model in ((keras.optimizers.Adagrad, A.keras_adagrad), (keras.optimizers.RMSprop, A.keras_rmsprop)):
+        var = keras.Variable(np.zeros(1), dtype="float64")
+        opt, path = cls(learning_rate=0.01), []
+        for _ in range(2):
+            opt.apply_gradients([(keras.ops.convert_to_tensor(np.array([g])), var)])
+            path.append(float(keras.ops.convert_to_numpy(var)[0]))
+        ours = A.constant_gradient_steps(model(0.01), 2, g=g)
+        np.testing.assert_allclose(np.abs(np.diff([0.0] + path)), ours, rtol=1e-6)
+
+
+def test_eps_placements_measured_on_the_frameworks():
+    """EPS_PLACEMENT and RMS_S0 against the first step of each installed framework at |g| = 1e-6."""
+    torch = pytest.importorskip("torch")
+    g = 1e-6
+    def torch_first(cls, **kw):
+        p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = cls([p], lr=0.01, **kw)
+        p.grad = torch.full((1,), g, dtype=torch.float64)
+        opt.step()
+        return abs(float(p.detach()[0])) / 0.01
+    assert torch_first(torch.optim.Adagrad) == pytest.approx(g / (g + 1e-10), rel=1e-9)                 # outside, s0 = 0
+    assert torch_first(torch.optim.RMSprop) == pytest.approx(g / (np.sqrt(0.01) * g + 1e-8), rel=1e-9)  # outside, s0 = 0
+    assert torch_first(torch.optim.Adam) == pytest.approx(g / (g + 1e-8), rel=1e-9)                     # outside √v̂
+    keras = _keras()
+    var = keras.Variable(np.zeros(1), dtype="float64")
+    keras.optimizers.Adam(learning_rate=0.01).apply_gradients([(keras.ops.convert_to_tensor(np.array([g])), var)])
+    b2 = 0.999                                          # ε-hat: added to √v before the bias correction
+    want = np.sqrt(1 - b2) * g / (np.sqrt(1 - b2) * g + 1e-7)
+    assert abs(float(keras.ops.convert_to_numpy(var)[0])) / 0.01 == pytest.approx(want, rel=1e-6)
 
 
 def test_002_M1_adam_still_needs_lr_tuning():

@@ -6,7 +6,8 @@ Adam"), in our own code.
 - 001-M8  §3.4, B§2.6: Adam's formulas with m^2 for g^2, an inverted bias correction of v, no
   step size, no correction of m and no eps: for a constant gradient the step is 1000 at t = 1.
 - 001-M9  B§2.6: Adam = "momentum + gradient accumulation"; it is momentum + an RMSProp-style
-  second moment + bias correction.
+  second moment + bias correction. Any momentum fed accumulated gradients is linear in the
+  gradients; Adam is not (it ignores a change of units of a coordinate).
 - 001-M16 §3.4 step 1: m, beta1, beta2 "randomly chosen"; the betas are fixed hyperparameters
   (0.9, 0.999) and m, v start at 0.
 - 001-C4  §4.5: the Adam sample crashes on shapes; patched, its first step is 10x the nominal
@@ -18,7 +19,8 @@ Adam"), in our own code.
 - 002-V3  §3.2.2: RMSProp with eps inside the square root: the same.
 - 002-M4  §3.2.3: v_t called the "second moment (variance)"; it is the uncentred mean of g^2.
 - 002-M6  §3.2.1: AdaGrad's eta called the "initial" learning rate; it is a constant global
-  step size, and the shrinking happens in the denominator.
+  step size (the first update does not use the rate eta), and the shrinking happens in the
+  denominator.
 - 002-M1  §2.1.3 and §3.2 (ERRATA.md: "002 minor (§2.1.3)"): adaptive methods said to lift the
   burden of tuning the learning rate; Adam's result still swings by orders of magnitude with it.
 
@@ -46,6 +48,8 @@ __all__ = [
     "repro_001_M16", "fix_001_M16", "repro_001_C4", "fix_001_C4", "repro_001_C5", "fix_001_C5",
     "repro_002_V2", "fix_002_V2", "repro_002_V3", "fix_002_V3", "repro_002_M4", "fix_002_M4",
     "repro_002_M6", "fix_002_M6", "repro_002_M1", "fix_002_M1",
+    "article002_adagrad_steps", "keras_adagrad", "keras_rmsprop", "EPS_PLACEMENT", "FRAMEWORKS",
+    "RMS_S0", "installed_frameworks", "framework_defaults", "defaults_markdown", "M9_SCALE",
 ]
 
 _V_CORRECTIONS = {"standard", "none", "inverted"}
@@ -242,21 +246,52 @@ def fix_001_M7() -> dict:
 
 # --------------------------------------------------------------------------------- 001-M9
 
-def repro_001_M9() -> dict:
-    """Momentum fed with accumulated gradients (four micro-batches summed per update) is plain
-    heavy ball on a bigger batch; it does not reproduce Adam's steps."""
+def _step_stream(optimizer: Optimizer, grads: np.ndarray) -> np.ndarray:
+    """The updates theta_t - theta_{t-1} of ``optimizer`` fed the gradient stream ``grads`` (T, d),
+    open loop (the gradients do not depend on theta), from theta = 0."""
+    theta = np.zeros(grads.shape[1])
+    state = optimizer.init(theta)
+    out = np.empty_like(grads)
+    for t, g in enumerate(grads):
+        new, state = optimizer.update(theta, g, state)
+        out[t], theta = new - theta, new
+    return out
+
+
+def _micro_batch_stream(steps: int = 100, seed: int = 0) -> np.ndarray:
+    """(steps, 8, 2) minibatch gradients of article 001's least squares (batches of 5) at the
+    points of a slow gradient-descent path, so they look like a real run's gradients."""
     problem = LinearRegression(*article001_data())
-    rng = np.random.default_rng(0)
-    theta_adam = theta_acc = np.zeros(2)
-    adam, acc = Adam(0.01), SGD(0.01, momentum=0.9)
-    s_adam, s_acc = adam.init(theta_adam), acc.init(theta_acc)
-    gap = 0.0
-    for _ in range(100):
-        micro = [problem.stochastic_grad(theta_acc, rng, 5) for _ in range(4)]
-        theta_acc, s_acc = acc.update(theta_acc, np.sum(micro, axis=0), s_acc)
-        theta_adam, s_adam = adam.update(theta_adam, problem.stochastic_grad(theta_adam, rng, 20), s_adam)
-        gap = max(gap, float(np.max(np.abs(theta_acc - theta_adam))))
-    return {"max_gap_after_100_steps": gap}
+    rng = np.random.default_rng(seed)
+    theta, out = np.zeros(2), np.empty((steps, 8, 2))
+    for t in range(steps):
+        out[t] = [problem.stochastic_grad(theta, rng, 5) for _ in range(8)]
+        theta = theta - 0.05 * problem.grad(theta)
+    return out
+
+
+#: How coordinate 0 of the gradient is rescaled in 001-M9 (a change of units of one parameter).
+M9_SCALE = np.array([1000.0, 1.0])
+
+
+def repro_001_M9() -> dict:
+    """"Momentum + gradient accumulation", read as broadly as possible: heavy ball (beta 0.9) fed the
+    sum of k micro-batch gradients, k = 1, 2, 4, 8. Every such method is linear in the
+    gradients: rescale coordinate 0 of every gradient by 1000 and its steps in that coordinate
+    grow 1000-fold. Adam's do not (its second moment divides the scale out), so Adam is not in
+    this family. Measured on the same stream of minibatch gradients of article 001's data."""
+    stream = _micro_batch_stream()
+    out = {}
+    for k in (1, 2, 4, 8):
+        acc = stream[:, :k].sum(axis=1)
+        base = _step_stream(SGD(0.01, momentum=0.9), acc)
+        scaled = _step_stream(SGD(0.01, momentum=0.9), acc * M9_SCALE)
+        out[f"accumulate_{k}_step_ratio"] = [float(v) for v in np.median(scaled / base, axis=0)]
+    g = stream[:, 0]
+    ratio = _step_stream(Adam(0.01), g * M9_SCALE) / _step_stream(Adam(0.01), g)
+    out["adam_step_ratio"] = [float(v) for v in np.median(ratio, axis=0)]
+    out["adam_step_ratio_max_deviation"] = float(np.max(np.abs(ratio - 1)))
+    return out
 
 
 def fix_001_M9() -> dict:
@@ -321,7 +356,8 @@ def repro_002_V2() -> dict:
 
 
 def fix_002_V2() -> dict:
-    """Both placements (outside: Duchi et al., PyTorch); the same eps outside acts like sqrt(eps) inside."""
+    """Both placements (outside: Duchi et al.'s delta, PyTorch); the same eps outside acts like
+    sqrt(eps) inside."""
     out = _first_steps_over_lr(lambda inside: Adagrad(0.01, eps=1e-8, eps_inside_sqrt=inside))
     out["outside_with_eps=1e-4"] = {f"g={g:g}": float(abs(first_step(Adagrad(0.01, eps=1e-4), g)[0]) / 0.01)
                                    for g in _GRAD_SCALES}
@@ -335,8 +371,126 @@ def repro_002_V3() -> dict:
 
 
 def fix_002_V3() -> dict:
-    """RMSProp with eps outside (Tieleman & Hinton, PyTorch) next to inside."""
+    """RMSProp with eps outside (PyTorch; Hinton's slides have no eps at all) next to inside."""
     return _first_steps_over_lr(lambda inside: RMSprop(0.01, eps=1e-8, eps_inside_sqrt=inside))
+
+
+# ------------------------------------------------------------- framework defaults that differ
+
+def keras_adagrad(lr: Any) -> Adagrad:
+    """Keras 3's (and optax's) ``Adagrad`` defaults in lrcourse terms: the accumulator starts at
+    0.1, eps = 1e-7 inside the square root. tests/test_flaws_adaptive.py checks its steps
+    against Keras itself."""
+    return Adagrad(lr, initial_accumulator_value=0.1, eps=1e-7, eps_inside_sqrt=True)
+
+
+def keras_rmsprop(lr: Any) -> RMSprop:
+    """Keras 3's ``RMSprop`` defaults in lrcourse terms: rho = 0.9, eps = 1e-7 inside the square
+    root, the accumulator starting at 0 (checked against Keras in the tests)."""
+    return RMSprop(lr, alpha=0.9, eps=1e-7, eps_inside_sqrt=True)
+
+
+#: Where each framework adds eps (not visible in a signature; measured against the installed
+#: frameworks by tests/test_flaws_adaptive.py). optax's RMSprop placement is read from its
+#: ``eps_in_sqrt`` default instead.
+EPS_PLACEMENT = {
+    ("torch", "Adagrad"): "outside √s", ("keras", "Adagrad"): "inside √(s + ε)",
+    ("optax", "Adagrad"): "inside √(s + ε)",
+    ("torch", "RMSprop"): "outside √s", ("keras", "RMSprop"): "inside √(s + ε)",
+    ("torch", "Adam"): "outside √v̂ (corrected)", ("keras", "Adam"): "outside √v (uncorrected, 'ε-hat')",
+    ("optax", "Adam"): "outside √v̂ (corrected)",
+}
+
+#: RMSprop's initial square average where it is not a parameter (measured by the tests).
+RMS_S0 = {"torch": 0.0, "keras": 0.0}
+
+#: (label, {framework: (object path, parameter)}) for each default of the table.
+_DEFAULT_ROWS = [
+    ("Adagrad: initial accumulator s₀", {"torch": ("torch.optim.Adagrad", "initial_accumulator_value"),
+                                          "keras": ("keras.optimizers.Adagrad", "initial_accumulator_value"),
+                                          "optax": ("optax.adagrad", "initial_accumulator_value")}),
+    ("Adagrad: ε", {"torch": ("torch.optim.Adagrad", "eps"), "keras": ("keras.optimizers.Adagrad", "epsilon"),
+                    "optax": ("optax.adagrad", "eps")}),
+    ("Adagrad: where ε goes", "Adagrad"),
+    ("RMSprop: decay of the square average", {"torch": ("torch.optim.RMSprop", "alpha"),
+                                               "keras": ("keras.optimizers.RMSprop", "rho"),
+                                               "optax": ("optax.rmsprop", "decay")}),
+    ("RMSprop: initial square average s₀", "RMSprop s0"),
+    ("RMSprop: ε", {"torch": ("torch.optim.RMSprop", "eps"), "keras": ("keras.optimizers.RMSprop", "epsilon"),
+                    "optax": ("optax.rmsprop", "eps")}),
+    ("RMSprop: where ε goes", "RMSprop"),
+    ("Adam: ε", {"torch": ("torch.optim.Adam", "eps"), "keras": ("keras.optimizers.Adam", "epsilon"),
+                 "optax": ("optax.adam", "eps")}),
+    ("Adam: where ε goes", "Adam"),
+    ("AdamW: weight decay λ", {"torch": ("torch.optim.AdamW", "weight_decay"),
+                               "keras": ("keras.optimizers.AdamW", "weight_decay"),
+                               "optax": ("optax.adamw", "weight_decay")}),
+]
+
+FRAMEWORKS = ("torch", "keras", "optax")
+
+
+def _import(framework: str):
+    import importlib
+    import os
+    if framework == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")    # must be set before Keras is imported
+    return importlib.import_module(framework)
+
+
+def installed_frameworks() -> dict[str, str]:
+    """{framework: version} of those of torch, keras, optax that import here."""
+    out = {}
+    for fw in FRAMEWORKS:
+        try:
+            out[fw] = str(_import(fw).__version__)
+        except Exception:                                  # noqa: BLE001  not installed / no backend
+            pass
+    return out
+
+
+def framework_defaults() -> dict[str, dict[str, Any]]:
+    """The defaults of the table, READ from the installed frameworks (``inspect.signature``), so
+    they cannot drift from the installed versions: {row label: {framework: value or None}}.
+    None means the framework is not installed. ε placements come from :data:`EPS_PLACEMENT`
+    (tested against the frameworks), except optax's RMSprop (its ``eps_in_sqrt`` default)."""
+    import inspect
+    have = installed_frameworks()
+    table: dict[str, dict[str, Any]] = {}
+    for label, spec in _DEFAULT_ROWS:
+        row: dict[str, Any] = {}
+        for fw in FRAMEWORKS:
+            if fw not in have:
+                row[fw] = None
+            elif spec == "RMSprop s0":
+                row[fw] = RMS_S0[fw] if fw in RMS_S0 else inspect.signature(
+                    _import("optax").rmsprop).parameters["initial_scale"].default
+            elif isinstance(spec, str):
+                if (fw, spec) in EPS_PLACEMENT:
+                    row[fw] = EPS_PLACEMENT[fw, spec]
+                else:                                       # optax rmsprop
+                    sig = inspect.signature(_import("optax").rmsprop)
+                    row[fw] = "inside √(s + ε)" if sig.parameters["eps_in_sqrt"].default else "outside √s"
+            else:
+                path, param = spec[fw]
+                obj = _import(fw)
+                for part in path.split(".")[1:]:
+                    obj = getattr(obj, part)
+                row[fw] = inspect.signature(obj).parameters[param].default
+        table[label] = row
+    return table
+
+
+def defaults_markdown(table: dict[str, dict[str, Any]], versions: dict[str, str]) -> str:
+    """The defaults as a Markdown table (one column per framework, with its version)."""
+    names = {"torch": "PyTorch", "keras": "Keras", "optax": "optax"}
+    head = [f"{names[fw]} {versions[fw]}" if fw in versions else f"{names[fw]} (not installed)" for fw in FRAMEWORKS]
+    lines = ["| default | " + " | ".join(head) + " |", "|---" * (len(FRAMEWORKS) + 1) + "|"]
+    for label, row in table.items():
+        cells = ["—" if row[fw] is None else (f"{row[fw]:g}" if isinstance(row[fw], float) else str(row[fw]))
+                 for fw in FRAMEWORKS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------- 002-M4
@@ -367,18 +521,42 @@ def fix_002_M4() -> dict:
 
 # --------------------------------------------------------------------------------- 002-M6
 
+def article002_adagrad_steps(eta: float, grads: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """Article 002 §3.2.1's AdaGrad written out literally, open loop: G_t = sum_{k<=t} g_k**2
+    (the diagonal of the article's matrix), step_t = eta / sqrt(G_t + eps) * g_t. Returns the
+    steps (T, d). Independent of :class:`lrcourse.optimizers.Adagrad`."""
+    G = np.cumsum(grads**2, axis=0)
+    return eta / np.sqrt(G + eps) * grads
+
+
 def repro_002_M6() -> dict:
-    """AdaGrad's eta is never changed: lr_at(t) is the same at the first and the 1000th update."""
-    opt = Adagrad(0.1)
-    return {"called": "initial learning rate", "lr_at_update_1": float(opt.lr_at(0)),
-            "lr_at_update_1000": float(opt.lr_at(999))}
+    """If eta were an initial learning rate, the first update would use the rate eta. It does
+    not: on a stream of gradients (N(0, 1) times 3, two coordinates), the rate the first update
+    actually applies, step / g, is eta / |g_1| per coordinate, and it differs between
+    coordinates. Measured on the article's formula written out (article002_adagrad_steps)."""
+    eta = 0.1
+    grads = 3.0 * np.random.default_rng(0).standard_normal((1000, 2))
+    rate = article002_adagrad_steps(eta, grads) / grads
+    return {"called": "initial learning rate", "eta": eta,
+            "rate_at_update_1": [float(v) for v in rate[0]],
+            "rate_at_update_1000": [float(v) for v in rate[-1]]}
 
 
 def fix_002_M6() -> dict:
-    """What shrinks is the effective step eta / sqrt(sum g^2): for a constant gradient, eta / sqrt(t)."""
-    s = constant_gradient_steps(Adagrad(0.1), 1000, g=3.0)
-    return {"step_1": float(s[0]), "step_1000": float(s[-1]), "ratio": float(s[-1] / s[0]),
-            "one_over_sqrt_1000": float(1 / np.sqrt(1000))}
+    """eta is the constant in front: rate_t * sqrt(G_t + eps) recovers eta at every update, in
+    the article's formula and in :class:`~lrcourse.optimizers.Adagrad` (eps inside, to match the
+    article) fed the same gradients. What shrinks is the effective step eta / sqrt(G_t): for a
+    constant gradient it falls like eta / sqrt(t)."""
+    eta = 0.1
+    grads = 3.0 * np.random.default_rng(0).standard_normal((1000, 2))
+    G = np.cumsum(grads**2, axis=0)
+    implied = {"article formula": article002_adagrad_steps(eta, grads) / grads * np.sqrt(G + 1e-8),
+               "lrcourse Adagrad": _step_stream(Adagrad(eta, eps=1e-8, eps_inside_sqrt=True), grads)
+               / -grads * np.sqrt(G + 1e-8)}
+    s = constant_gradient_steps(Adagrad(eta), 1000, g=3.0)
+    out = {f"implied_eta_{k.split()[0]}_min_max": [float(v.min()), float(v.max())] for k, v in implied.items()}
+    return out | {"step_1": float(s[0]), "step_1000": float(s[-1]), "ratio": float(s[-1] / s[0]),
+                  "one_over_sqrt_1000": float(1 / np.sqrt(1000))}
 
 
 # ---------------------------------------------------------------- the race and 002-M1 (tuning)
