@@ -116,6 +116,23 @@ def test_001_M15_weights():
     np.testing.assert_allclose(M.ema_weights(0.9, 10), 0.1 * 0.9 ** np.arange(9, -1, -1), atol=1e-15)
     assert f["weights_sum"] == pytest.approx(1 - 0.9**10)
     assert f["heavy_ball_step_over_eta_g"] == pytest.approx(10, rel=1e-6)
+    assert r["constant_gradient_step_over_eta_g"] == pytest.approx(2, rel=1e-12)     # measured, not typed
+    # the article's own formula, written out, weights the past like EMAMomentum (to rounding)
+    assert f["max_gap_article_formula_vs_library"] < 1e-15
+    np.testing.assert_allclose(f["article_formula_weights"], 0.1 * 0.9 ** np.arange(9, -1, -1), rtol=1e-12)
+
+
+def test_001_M15_the_weight_count_can_tell_the_rules_apart():
+    """A rule that keeps a buffer (d <- 0.9 d + g) is not 'previous plus current': its impulse
+    weights are all nonzero, so the count of 2 in repro_001_M15 is a property of the rule."""
+    def buffered(g):
+        d, out = np.zeros_like(g[0]), []
+        for x in g:
+            d = 0.9 * d + x
+            out.append(d)
+        return np.array(out)
+    assert np.count_nonzero(M._impulse_weights(buffered, 10)) == 10
+    assert np.count_nonzero(M._impulse_weights(M.previous_plus_current_steps, 10)) == 2
 
 
 def test_every_result_is_plain_python(assert_plain):

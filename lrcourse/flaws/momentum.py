@@ -26,7 +26,7 @@ from ..train import minimize
 __all__ = [
     "X_TEST", "MSEProblem", "article001_problem", "article001_stream", "article_indices",
     "sgd_without_targets", "sgd_single_sample", "momentum_on_whole_batch", "momentum_fit",
-    "ema_weights", "two_tap_weights",
+    "ema_weights", "two_tap_weights", "previous_plus_current_steps", "article_formula_velocity",
     "repro_001_M6", "fix_001_M6", "repro_001_M15", "fix_001_M15",
     "repro_001_C2", "fix_001_C2", "repro_001_C3", "fix_001_C3",
 ]
@@ -257,31 +257,59 @@ def ema_weights(beta: float, t: int) -> np.ndarray:
     return np.array(weights)
 
 
+def previous_plus_current_steps(grads: np.ndarray, eta: float = 1.0) -> np.ndarray:
+    """FLAWED (001-M15): article 001 §3.3's sentence taken literally, open loop. Momentum "keeps
+    the gradient of the previous update and adds it to the current gradient":
+    d_t = g_{t-1} + g_t (g_0 = 0), theta_t = theta_{t-1} - eta d_t. Returns the steps eta d_t."""
+    grads = np.asarray(grads, dtype=float)
+    previous = np.concatenate([np.zeros_like(grads[:1]), grads[:-1]])
+    return eta * (previous + grads)
+
+
+def article_formula_velocity(grads: np.ndarray, beta: float = 0.9) -> np.ndarray:
+    """Article 001 §3.3's own formula (steps 4-5) written out: v <- beta v + (1 - beta) g, from
+    v = 0 (independent of :class:`lrcourse.optimizers.EMAMomentum`). Returns v_1 .. v_T."""
+    v, out = np.zeros_like(np.asarray(grads[0], dtype=float)), []
+    for g in grads:
+        v = beta * v + (1 - beta) * np.asarray(g, dtype=float)
+        out.append(v)
+    return np.array(out)
+
+
+def _impulse_weights(respond, t: int) -> np.ndarray:
+    """Weight of g_1 .. g_t in the output at step t of a linear rule, read off by unit impulses."""
+    return np.array([respond(np.eye(t)[k][:, None])[-1, 0] for k in range(t)])
+
+
 def two_tap_weights(t: int) -> np.ndarray:
-    """Weights of g_1 .. g_t in "current gradient plus the previous one": only the last two are 1."""
-    w = np.zeros(t)
-    w[-2:] = 1.0
-    return w
+    """Weights of g_1 .. g_t in the article's "previous plus current" step at step t, MEASURED
+    by feeding unit impulses through :func:`previous_plus_current_steps`."""
+    return _impulse_weights(previous_plus_current_steps, t)
 
 
 def repro_001_M15() -> dict:
-    """The article's wording (previous gradient + current gradient) keeps two gradients; under a
-    constant gradient its step saturates at 2 eta g."""
+    """The article's wording (previous gradient + current gradient), measured: the weights its
+    step gives the past gradients, and its step under a constant gradient (200 steps)."""
     w = two_tap_weights(10)
+    const = previous_plus_current_steps(np.ones((200, 1)))
     return {"nonzero_weights_of_10": int(np.count_nonzero(w)), "weight_of_g1_at_t10": float(w[0]),
-            "constant_gradient_step_over_eta_g": 2.0}
+            "constant_gradient_step_over_eta_g": float(const[-1, 0])}
 
 
 def fix_001_M15() -> dict:
-    """The EMA velocity weights every past gradient (geometrically); heavy ball's step under a
-    constant gradient tends to eta g / (1 - beta) = 10 eta g for beta = 0.9."""
+    """The EMA velocity weights every past gradient (geometrically), measured twice: through
+    :class:`EMAMomentum` and through the article's own formula written out; heavy ball's step
+    under a constant gradient tends to eta g / (1 - beta) = 10 eta g for beta = 0.9."""
     beta = 0.9
     w = ema_weights(beta, 10)
+    w_text = _impulse_weights(lambda g: article_formula_velocity(g, beta), 10)
     opt, theta = SGD(1.0, momentum=beta), np.zeros(1)
     state = opt.init(theta)
     for _ in range(200):
         new, state = opt.update(theta, np.ones(1), state)
         step, theta = float(theta[0] - new[0]), new
     return {"nonzero_weights_of_10": int(np.count_nonzero(w)), "weight_of_g1_at_t10": float(w[0]),
-            "weights_sum": float(w.sum()), "heavy_ball_step_over_eta_g": step}
+            "weights_sum": float(w.sum()), "heavy_ball_step_over_eta_g": step,
+            "article_formula_weights": [float(v) for v in w_text],
+            "max_gap_article_formula_vs_library": float(np.max(np.abs(w_text - w)))}
 
