@@ -4,11 +4,14 @@ One line per errata ID (see ``repro_<ID>`` / ``fix_<ID>`` below):
 
 - 000-M2  §1.2, §6.1 (the FAQ "how to choose the initial LR"): "small data / complex problem → small
   LR". The usable rates are set by curvature (2/λ_max) and batch size, not by n or "complexity".
-- 001-M2  §2.2: grid search "at equal steps". Rates belong on a log scale; random search beats grids.
+- 001-M2  §2.2: grid search "at equal steps". Rates belong on a log scale; with several hyperparameters
+  random search beats a grid, while for η alone a log grid beats random draws.
 
 Corrected tools used by the chapter (our own code, built on :mod:`lrcourse`):
 :func:`estimate_lambda_max` (power iteration on gradient differences), :func:`lr_range_test`,
-:func:`grid_configs` / :func:`random_configs` / :func:`search_objective` (grid vs random search),
+:func:`grid_configs` / :func:`centred_log_grid` / :func:`random_configs` / :func:`search_objective` (grid vs
+random search), :func:`peak_versus_constant` (reading the range test for a constant rate or a schedule's peak),
+:func:`gradient_noise_scale` (McCandlish et al.'s B_simple),
 :func:`largest_stable_lr` / :func:`predicted_largest_stable_lr` (batch size vs the largest stable
 rate) and :func:`noise_floor` (the stationary excess loss of constant-rate SGD).
 """
