@@ -77,8 +77,12 @@ class MLP:
 
     def __init__(self, sizes: Sequence[int], activation: str = "tanh",
                  init: Union[str, Callable[..., np.ndarray]] = "xavier_normal", seed: int = 0):
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-            raise TypeError(f"sizes must be a sequence of layer widths, got {sizes!r}")
+        try:
+            if isinstance(sizes, (str, bytes)):
+                raise TypeError
+            len(sizes)
+        except TypeError:
+            raise TypeError(f"sizes must be a sequence of layer widths, got {sizes!r}") from None
         if len(sizes) < 2:
             raise ValueError(f"sizes must list at least the input and output widths, got {list(sizes)}")
         self.sizes = tuple(check_int(f"sizes[{i}]", s, minimum=1, maximum=MAX_SIZE) for i, s in enumerate(sizes))

@@ -132,7 +132,12 @@ class Quadratic(_ConstantHessian):
             raise ValueError(f"angle must be finite (radians), got {angle!r}")
         cos, sin = np.cos(angle), np.sin(angle)
         R = np.array([[cos, -sin], [sin, cos]])
-        return cls(R @ np.diag([lam_max / kappa, lam_max]) @ R.T)
+        with _quiet():
+            A = R @ np.diag([lam_max / kappa, lam_max]) @ R.T
+        try:
+            return cls(A)
+        except ValueError as exc:   # lam_max / kappa lost to rounding or underflow, or lam_max near overflow
+            raise ValueError(f"kappa={kappa!r} with lam_max={lam_max!r} gives no usable float64 matrix: {exc}") from None
 
     @property
     def dim(self) -> int:

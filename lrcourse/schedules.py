@@ -421,12 +421,15 @@ def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Schedule:
 def evaluate(schedule: Any, steps: int) -> np.ndarray:
     """The rates for updates ``0 .. steps − 1`` as a float64 array of shape ``(steps,)``.
 
-    ``steps`` is at most ``2**31 − 1``. A callable that returns one number for the array of
-    steps is called once per step instead.
+    ``steps`` is at most ``2**31 − 1``. A callable that fails on the array of steps, or returns
+    one number for it, is called once per step instead (a plain function of one int).
     """
     s = _as_schedule("schedule", schedule)
     n = check_int("steps", steps, minimum=0, maximum=MAX_SIZE)
-    out = np.asarray(s(np.arange(n)), dtype=np.float64)
+    try:
+        out = np.asarray(s(np.arange(n)), dtype=np.float64)
+    except (TypeError, ValueError):   # e.g. lambda t: 0.1 if t < 5 else 0.01
+        out = np.zeros(())
     if out.ndim == 0:  # a plain scalar-only callable
         out = np.array([float(s(i)) for i in range(n)], dtype=np.float64)
     elif out.shape != (n,):
