@@ -577,32 +577,40 @@ def fix_003_C1() -> dict:
 # Regimes of the 1-D recursion e <- (1 - lr*lam) e, classified two independent ways: from the
 # boundaries 1/lam and 2/lam (the theory) and from a measured error sequence (signs and sizes).
 
-def predicted_regime(lr: float, lam: float) -> str:
-    """The regime the boundaries 1/λ and 2/λ predict for the error factor 1 − ηλ."""
+def predicted_regime(lr: float, lam: float, atol: float = 1e-12) -> str:
+    """The regime the boundaries 1/λ and 2/λ predict for the error factor 1 − ηλ (ηλ within ``atol`` of
+    1 or 2 counts as that boundary, so that a last-bit difference in λ does not change the name)."""
     x = lr * lam
     if x <= 0:
         return "no movement"
+    if abs(x - 1) <= atol:
+        return "one step"
+    if abs(x - 2) <= atol:
+        return "constant oscillation"
     if x < 1:
         return "monotone"
-    if x == 1:
-        return "one step"
     if x < 2:
         return "oscillating"
-    if x == 2:
-        return "constant oscillation"
     return "diverging"
 
 
-def measured_regime(errors: Any, rtol: float = 1e-12) -> str:
+def measured_regime(errors: Any, rtol: float = 1e-12, floor: float = 1e-10) -> str:
     """The regime of a measured 1-D error sequence e_0, e_1, …, read from signs and sizes only:
-    'monotone' (same sign, shrinking), 'one step' (zero after one update), 'oscillating' (sign flips
-    at every step, shrinking), 'diverging' (sign flips, growing); 'other' for anything else."""
+    'monotone' (same sign, shrinking), 'one step' (|e_t| <= rtol·|e_0| after one update), 'oscillating'
+    (sign flips at every step, shrinking), 'diverging' (sign flips, growing); 'other' for anything else.
+    The sequence is read up to its first entry below ``floor``·|e_0|: an error projected out of a
+    multi-dimensional run is round-off there, and its sign means nothing."""
     e = np.asarray(errors, dtype=float)
     e = e[np.isfinite(e)]
+    if len(e) < 3 or e[0] == 0:
+        return "other"
+    if np.all(np.abs(e[1:]) <= rtol * abs(e[0])):
+        return "one step"
+    small = np.nonzero(np.abs(e) < floor * abs(e[0]))[0]
+    if len(small):
+        e = e[:small[0]]
     if len(e) < 3:
         return "other"
-    if e[0] != 0 and np.all(np.abs(e[1:]) <= rtol * abs(e[0])):
-        return "one step"
     size, sign = np.abs(e), np.sign(e)
     shrinks, grows = np.all(size[1:] < size[:-1]), np.all(size[1:] > size[:-1])
     same = np.all(sign == sign[0])
