@@ -172,3 +172,60 @@ def test_double_well_gradient_matches_finite_differences():
     lo, mx, hi = f.stationary_points()
     assert f.curvature(lo) > 0 and f.curvature(mx) < 0 and f.curvature(hi) > 0
     assert f.min_loss() == pytest.approx(float(f.loss([lo])))
+
+
+# ------------------------------------------------------------------ chapter helpers (issue 18)
+
+@pytest.mark.parametrize("x, name", [(0.3, "monotone"), (0.99, "monotone"), (1.0, "one step"), (1.01, "oscillating"),
+                                     (1.99, "oscillating"), (2.0, "constant oscillation"), (2.01, "diverging")])
+def test_regimes_from_boundaries_and_from_signs_agree(x, name):
+    lam = 3.0
+    lr = x / lam
+    assert gd.predicted_regime(lr, lam) == name
+    errors = (1 - lr * lam) ** np.arange(15)                 # the closed form, not the library
+    if name != "constant oscillation":
+        assert gd.measured_regime(errors) == name
+
+
+def test_measured_regime_rejects_what_is_none_of_the_three():
+    assert gd.measured_regime([1.0, 0.5, 0.7, 0.2]) == "other"          # not shrinking every step
+    assert gd.measured_regime([1.0, -0.5, -0.2, 0.1]) == "other"        # sign pattern broken
+    assert gd.measured_regime([1.0, -1.0, 1.0, -1.0]) == "other"        # neither shrinking nor growing
+    assert gd.measured_regime([1.0, 2.0, 4.0]) == "other"               # growth without sign flips
+    # round-off below floor * |e0| is ignored, not read as a sign change
+    assert gd.measured_regime([1.0, 1e-3, 1e-6, 1e-9, -1e-17, 1e-18]) == "monotone"
+
+
+def test_double_well_rule_curvature_below_two_over_eta():
+    f = gd.TiltedDoubleWell()
+    x_glob, _, x_loc = f.stationary_points()
+    c_glob, c_loc = f.curvature(x_glob), f.curvature(x_loc)
+    assert c_glob > c_loc                                      # the global minimum is the sharper one
+    lrs = [0.3, 0.7, 0.9, 1.2, 1.4, 1.6]
+    out = gd.double_well_outcomes(lrs)
+    for j, eta in enumerate(lrs):
+        reached = {m for m in ("global", "local") if out[m][j] > 0}
+        assert reached == {m for m, c in (("global", c_glob), ("local", c_loc)) if eta * c < 2}, eta
+        total = out["global"][j] + out["local"][j] + out["diverged"][j] + out["other"][j]
+        assert total == out["n_starts"] == 81
+    assert out["global"][2:5] == [0, 0, 0] and min(out["local"][2:5]) >= 20
+    assert out["global_basin_to_local"][0] == 0 and out["global_basin_to_local"][2] > 0
+
+
+def test_iterate_averages():
+    P = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    polyak, ema = gd.iterate_averages(P, start=1, beta=0.5)
+    np.testing.assert_allclose(polyak, [3.0, 4.0])
+    np.testing.assert_allclose(ema, 0.125 * P[0] + 0.125 * P[1] + 0.25 * P[2] + 0.5 * P[3])
+    last_a, last_b = gd.iterate_averages(P, start=3, beta=0.0)     # averaging switched off
+    np.testing.assert_array_equal(last_a, P[-1])
+    np.testing.assert_array_equal(last_b, P[-1])
+
+
+def test_averaging_beats_the_noise_ball_and_only_when_on():
+    on = gd.averaging_vs_last(seeds=range(4))
+    off = gd.averaging_vs_last(start=400, beta=0.0, seeds=range(4))
+    assert on["last"] == off["last"]                          # the reference does not depend on the averaging
+    for k in ("polyak", "ema"):
+        assert np.median(on["last"]) > 10 * np.median(on[k])
+        assert np.median(off[k]) > 0.2 * np.median(off["last"])
