@@ -53,7 +53,12 @@ def _steps(step: Any) -> tuple[np.ndarray, bool]:
     if isinstance(step, (bool, np.bool_, str, bytes)):
         raise TypeError(f"step must be an integer >= 0 or an array of them, got {step!r}")
     if isinstance(step, numbers.Integral):            # np.integer, or a Python int out of range
-        return np.array(float(check_int("step", step, minimum=0, maximum=MAX_STEP))), True
+        if step < 0:
+            raise ValueError(f"step must be >= 0 (step 0 is the first update), got {step!r}")
+        if step > MAX_STEP:
+            shown = step if step < 2**64 else f"an integer of {len(str(step))} digits"
+            raise ValueError(f"step must be <= 2**53 = {MAX_STEP} (exact in float64), got {shown}")
+        return np.array(float(step)), True
     try:
         arr = np.asarray(step)
     except (TypeError, ValueError) as exc:             # ragged lists and the like

@@ -88,3 +88,20 @@ def test_bad_input(make, kwargs, exc, word):
 def test_bad_turns(turns, exc):
     with pytest.raises(exc, match="turns"):
         spirals(turns=turns)
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+@pytest.mark.parametrize("make", [two_moons, spirals])
+def test_huge_sizes_and_scales_are_refused(make):
+    with pytest.raises(ValueError, match="n must be"):
+        make(n=2**63)
+    with pytest.raises(ValueError, match="noise"):
+        make(noise=1e308)
+    with pytest.raises(ValueError, match="noise"):
+        make(noise=float("inf"))
+
+
+def test_huge_turns_refused():
+    with pytest.raises(ValueError, match="turns"):
+        spirals(turns=1e308)

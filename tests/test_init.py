@@ -90,3 +90,23 @@ def test_bad_gain(fn, gain, exc):
 def test_bad_gaussian_std(std, exc):
     with pytest.raises(exc, match="std"):
         gaussian(3, 4, np.random.default_rng(0), std=std)
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+@pytest.mark.parametrize("name", sorted(INITIALIZERS))
+def test_huge_sizes_are_refused_before_allocating(name):
+    rng = np.random.default_rng(0)
+    for fan_in, fan_out, match in [(2**63, 3, "fan_in"), (3, 10**400, "fan_out"), (2**20, 2**20, "fan_in \\* fan_out")]:
+        with pytest.raises(ValueError, match=match):
+            INITIALIZERS[name](fan_in, fan_out, rng)
+
+
+def test_huge_gain_and_std_are_refused():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="gain"):
+        xavier_uniform(3, 4, rng, gain=1e308)                        # numpy's OverflowError before
+    with pytest.raises(ValueError, match="gain"):
+        xavier_normal(3, 4, rng, gain=1e301)
+    with pytest.raises(ValueError, match="std"):
+        gaussian(3, 4, rng, std=1e308)

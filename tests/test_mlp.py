@@ -291,3 +291,37 @@ def test_bad_call_arguments():
             call()
     # boolean labels are accepted
     assert m.loss(p, X, y.astype(bool)) == m.loss(p, X, y)
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+def test_zero_rows_are_refused_where_a_mean_is_taken():
+    """loss gave NaN with "Mean of empty slice", grad a silent zero."""
+    net = MLP([2, 3, 1])
+    p, X0, y0 = net.init_params(), np.zeros((0, 2)), np.zeros(0)
+    for method in (net.loss, net.grad, net.accuracy, net.layer_stats):
+        with pytest.raises(ValueError, match="X must have at least 1 row"):
+            method(p, X0, y0)
+    with pytest.raises(ValueError, match="X must have at least 1 row"):
+        Classification(net, X0, y0)
+    assert net.forward(p, X0).shape == (0,)                          # the forward pass of no rows is empty
+
+
+def test_ragged_labels_unhashable_activation_and_huge_sizes():
+    net = MLP([2, 3, 1])
+    with pytest.raises(TypeError, match="y must be array-like"):
+        net.loss(net.init_params(), np.zeros((2, 2)), [[0], [0, 1]])
+    with pytest.raises(ValueError, match="activation"):
+        MLP([2, 3, 1], activation=["tanh"])
+    with pytest.raises(ValueError, match=r"sizes\[1\]"):
+        MLP([2, 2**63, 1])
+    with pytest.raises(TypeError, match="sizes"):
+        MLP(np.array(3))
+
+
+def test_overflowing_layer_stats_without_warnings():
+    net = MLP([2, 3, 1], "relu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = net.layer_stats(np.full(net.n_params, 1e200), np.full((4, 2), 1e200))
+    assert set(stats) == {"preact_std", "act_std", "grad_act_std", "grad_preact_std", "grad_W_std"}

@@ -331,3 +331,52 @@ def test_matches_pytorch(name, kwargs):
         topt.step()
         theta, state = opt.update(theta, g, state)
         np.testing.assert_allclose(theta, p.detach().numpy(), rtol=0, atol=1e-10)
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+FLAGS = [(lambda v: SGD(0.1, momentum=0.9, nesterov=v), "nesterov"),
+         (lambda v: Adagrad(0.1, eps_inside_sqrt=v), "eps_inside_sqrt"),
+         (lambda v: RMSprop(0.1, centered=v), "centered"),
+         (lambda v: RMSprop(0.1, eps_inside_sqrt=v), "eps_inside_sqrt"),
+         (lambda v: Adam(0.1, amsgrad=v), "amsgrad"),
+         (lambda v: AdamW(0.1, amsgrad=v), "amsgrad")]
+
+
+@pytest.mark.parametrize("make, flag", FLAGS, ids=[f for _, f in FLAGS])
+@pytest.mark.parametrize("value", ["False", "no", 0, 1, None, np.nan, [], np.array([]), np.array([1, 0])])
+def test_boolean_flags_accept_only_booleans(make, flag, value):
+    """bool() used to turn "False" into True."""
+    with pytest.raises(TypeError, match=f"{flag} must be True or False"):
+        make(value)
+    assert getattr(make(np.bool_(True)), flag) is True and getattr(make(False), flag) is False
+
+
+@pytest.mark.parametrize("step, exc", [(-1, ValueError), (10**400, ValueError), (2**53 + 1, ValueError),
+                                       (1.5, TypeError), (3.0, TypeError), ("3", TypeError),
+                                       (None, TypeError), (True, TypeError), (np.nan, TypeError)])
+def test_state_step_is_checked(step, exc):
+    """-1 gave Adam NaN params and a divide-by-zero warning; 1.5 was accepted; "3" failed deep inside."""
+    opt, p = Adam(0.1), np.ones(2)
+    with pytest.raises(exc, match=r"state\['step'\]"):
+        opt.update(p, p, {**opt.init(p), "step": step})
+
+
+def test_state_step_numpy_integers_and_buffers():
+    opt, p, g = Adam(0.1), np.array([1.0, -2.0]), np.array([0.5, 0.25])
+    state = opt.update(p, g, opt.init(p))[1]
+    want = opt.update(p, g, state)[0]
+    np.testing.assert_allclose(opt.update(p, g, {**state, "step": np.int64(1)})[0], want, rtol=1e-15)
+    with pytest.raises(TypeError, match=r"state\['exp_avg'\] must be a float64 array"):
+        opt.update(p, g, {**state, "exp_avg": state["exp_avg"].astype(object)})
+
+
+def test_centered_rmsprop_with_overflowing_grads_gives_nan_silently():
+    """Documented: g**2 overflows, v~ = inf - inf = NaN, as in PyTorch; no warning leaks."""
+    opt = RMSprop(0.01, centered=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p, _ = opt.update(np.ones(2), np.full(2, 1e200), opt.init(np.ones(2)))
+        assert np.isnan(p).all()
+        p, _ = RMSprop(0.01).update(np.ones(2), np.full(2, 1e200), opt.init(np.ones(2)))
+        np.testing.assert_array_equal(p, [1.0, 1.0])                 # plain variant: g / inf = a zero step

@@ -314,3 +314,36 @@ def test_rosenbrock_bad_input():
         Rosenbrock(a="1")
     with pytest.raises(ValueError, match="theta"):
         Rosenbrock().loss([1.0, 2.0, 3.0])
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+def test_infinite_and_huge_numbers_are_refused():
+    import math
+    with pytest.raises(ValueError, match="w must be a finite"):
+        make_linear_data(w=math.inf)
+    with pytest.raises(ValueError, match="c must be a finite"):
+        Quadratic(np.eye(2), c=-math.inf)
+    with pytest.raises(ValueError, match="c must be a finite"):
+        Quadratic(np.eye(2), c=10**400)                             # was an unnamed OverflowError
+    with pytest.raises(ValueError, match="a must be below"):
+        Rosenbrock(a=1e308)                                          # minimizer() raised OverflowError
+    with pytest.raises(ValueError, match="noise"):
+        make_linear_data(noise=1e308)
+    with pytest.raises(ValueError, match="n must be"):
+        make_linear_data(n=2**63)
+    with pytest.raises(ValueError, match="kappa"):
+        Quadratic.from_condition(1e308, angle=0.3)
+
+
+def test_overflow_in_direct_calls_gives_inf_without_warnings():
+    import warnings
+    X, y = make_linear_data(n=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Quadratic(np.eye(2)).loss(np.full(2, 1e200)) == np.inf
+        assert np.isinf(Quadratic(2 * np.eye(2)).grad(np.full(2, 1e308))).all()
+        assert LinearRegression(X, y).loss(np.full(2, 1e200)) == np.inf
+        assert np.isinf(LinearRegression(np.full(5, 1e200), y).hessian()).any()
+        assert Rosenbrock().loss(np.full(2, 1e200)) == np.inf
+        assert np.isinf(Rosenbrock().hessian(np.full(2, 1e200))).any()

@@ -500,3 +500,71 @@ class TestAgainstTorch:
             for x in losses:
                 theirs.step(float(x))
                 assert ours.step(x) == pytest.approx(opt.param_groups[0]["lr"], rel=1e-12)
+
+
+# ------------------------------------------------------------------ bad input (issue 17, item 6)
+
+def test_huge_steps_are_refused_at_once():
+    """2**63 made evaluate loop for ever and linear_warmup/join report step -2**63; 10**400 gave
+    an unnamed OverflowError. Steps are bounded by 2**53 (exact in float64)."""
+    with pytest.raises(ValueError, match="steps"):
+        S.evaluate(S.constant(0.1), 2**63)
+    for s in (S.constant(0.1), S.linear_warmup(0.1, 5), S.join([0.1, 0.2], [3])):
+        for step in (2**63, 10**400, np.uint64(2**63), [0, 2**63]):
+            with pytest.raises(ValueError, match=r"step must be .*2\*\*53"):
+                s(step)
+        assert s(2**53) == pytest.approx(s(10**6), rel=1e-15)        # the last exact step still works
+    with pytest.raises(TypeError, match="step"):
+        S.constant(0.1)([[1], [1, 2]])                                  # ragged: numpy's error was leaking
+
+
+def test_no_overflow_or_nan_at_the_edges():
+    assert S.cosine_annealing(1e308, 10)(0) == pytest.approx(1e308, rel=1e-15)
+    assert S.cosine_restarts(1e308, 10)(0) == pytest.approx(1e308, rel=1e-15)
+    assert S.step_decay(0.0, 1, 10.0)(400) == 0.0                      # was NaN (0 * inf) with a warning
+    assert S.multistep_decay(0.0, [1, 2], 1e308)(5) == 0.0
+    assert S.inverse_time_decay(0.1, 0.0, period=5e-324)(3) == 0.1      # was NaN (0 * inf)
+    assert S.exponential_decay(1.0, 2.0)(2000) == math.inf             # growing: inf, as documented
+    with pytest.raises(ValueError, match="div_factor"):
+        S.one_cycle(0.1, 100, div_factor=5e-324)
+    with pytest.raises(ValueError, match="div_factor"):
+        S.one_cycle(1e308, 100, div_factor=1.0, final_div_factor=1e-10)
+
+
+def test_cosine_values_unchanged_by_the_overflow_fix():
+    """((1 + cos) / 2) is computed first now; the rates agree with the textbook formula."""
+    t = np.arange(0, 130)
+    want = 0.01 + 0.5 * (0.5 - 0.01) * (1 + np.cos(np.pi * np.minimum(t, 100) / 100))
+    np.testing.assert_allclose(S.cosine_annealing(0.5, 100, 0.01)(t), want, rtol=1e-15, atol=0)
+
+
+def _scalar_only(t):
+    return 0.1 if t < 5 else 0.01
+
+
+def test_combinators_refuse_scalar_only_callables_evaluate_accepts_them():
+    with pytest.raises(TypeError, match="schedule must accept an array of steps"):
+        S.linear_warmup(_scalar_only, 3)
+    with pytest.raises(TypeError, match=r"schedules\[1\] must accept an array of steps"):
+        S.join([0.1, _scalar_only], [3])
+    np.testing.assert_array_equal(S.evaluate(_scalar_only, 7), [0.1] * 5 + [0.01] * 2)
+    np.testing.assert_array_equal(S.evaluate(lambda t: 0.3, 3), [0.3] * 3)
+
+
+@pytest.mark.parametrize("value", ["False", 0, 1, None, np.array([])])
+def test_boolean_options_accept_only_booleans(value):
+    with pytest.raises(TypeError, match="staircase must be True or False"):
+        S.exponential_decay(0.1, 0.5, staircase=value)
+    with pytest.raises(TypeError, match="reject must be True or False"):
+        S.BoldDriver(0.1, reject=value)
+
+
+def test_choices_and_numbers_too_large_for_a_float():
+    with pytest.raises(ValueError, match="anneal"):
+        S.one_cycle(0.1, 10, anneal=["cos"])
+    with pytest.raises(ValueError, match="threshold_mode"):
+        S.ReduceLROnPlateau(0.1, threshold_mode=np.array(["rel", "abs"]))
+    with pytest.raises(ValueError, match="lr must be a finite real number"):
+        S.constant(10**400)
+    with pytest.raises(ValueError, match="total_steps"):
+        S.cosine_annealing(0.1, 10**400)
