@@ -63,6 +63,7 @@ def test_gd_corrected_equals_library_gd():
 def test_000_M1_large_rate_oscillates_or_diverges():
     r = gd.repro_000_M1()
     assert r["osc_sign_flips_in_60"] == 60          # below the limit but above 1/λ_max: sign flips every step
+    assert r["osc_loss_falls_every_step"]           # ... while the loss falls at every step
     assert r["big_diverged"] and r["big_loss_100"] > 1e6 * r["loss_0"]
     f = gd.fix_000_M1()
     assert f["converged_below"] == [True, True, True] and f["diverged_above"]

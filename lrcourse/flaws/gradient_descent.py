@@ -143,6 +143,7 @@ def repro_000_M1() -> dict:
         "limit": float(limit),
         "osc_lr": float(0.95 * limit),
         "osc_sign_flips_in_60": flips,
+        "osc_loss_falls_every_step": bool(np.all(np.diff(osc.losses) < 0)),
         "big_lr": float(1.05 * limit),
         "big_diverged": bool(big.diverged),
         "big_diverged_at": int(big.diverged_at) if big.diverged else -1,
