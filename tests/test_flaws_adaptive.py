@@ -220,3 +220,23 @@ def test_every_result_is_plain_python(assert_plain):
         for which in ("repro", "fix"):
             assert_plain(flaws.run(ident, which))
 
+
+
+def test_optax_defaults_measured():
+    """optax's Adagrad (accumulator 0.1, eps 1e-7 inside) takes keras_adagrad's steps; its Adam
+    adds eps outside the corrected √v̂, as EPS_PLACEMENT says."""
+    optax = pytest.importorskip("optax")
+    jnp = pytest.importorskip("jax.numpy")
+    for g in (1.0, 1e-2, 1e-6):
+        opt = optax.adagrad(0.01)
+        params = jnp.zeros(1)
+        state, path = opt.init(params), []
+        for _ in range(2):
+            upd, state = opt.update(jnp.full(1, g), state, params)
+            params = optax.apply_updates(params, upd)
+            path.append(float(params[0]))
+        np.testing.assert_allclose(np.abs(np.diff([0.0] + path)), A.constant_gradient_steps(A.keras_adagrad(0.01), 2, g=g),
+                                   rtol=1e-4)                        # jax computes in float32
+    assert A.EPS_PLACEMENT["optax", "Adam"].startswith("outside √v̂")
+    upd, _ = optax.adam(0.01).update(jnp.full(1, 1e-6), optax.adam(0.01).init(jnp.zeros(1)))
+    assert abs(float(upd[0])) / 0.01 == pytest.approx(1e-6 / (1e-6 + 1e-8), rel=1e-4)
