@@ -145,7 +145,8 @@ def test_002_M2_depth_not_rate():
     assert r["ratio_gain_0.5"] < 1e-2 < 1e2 < r["ratio_gain_2.0"]
     assert 0.2 < r["ratio_gain_1.0"] < 5
     f = gd.fix_002_M2()
-    assert f["growth_per_step"] == pytest.approx(2.0)
+    assert f["growth_per_step"] == pytest.approx(2.0)                       # the formula |1 − ηλ_max|
+    assert f["measured_growth_per_step"] == pytest.approx(f["growth_per_step"], rel=1e-6)   # the run
     assert 0 < f["first_inf_loss_step"] < f["first_nan_step"]
 
 

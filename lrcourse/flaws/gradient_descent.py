@@ -247,7 +247,8 @@ def fix_000_M7() -> dict:
 # ------------------------------------------------------------------ 000-M8: one symbol, two meanings
 
 def repro_000_M8() -> dict:
-    """Reading the code's α = 0.1 (a learning rate) as the §3.2.1 decay rate: η0(1 − αt) < 0 from t = 11."""
+    """Reading the code's α = 0.1 (a learning rate) as the §3.2.1 decay rate: η0(1 − αt) < 0 from t = 11.
+    A demonstration (the arithmetic of the article's formula), not a measurement."""
     alpha, eta0 = 0.1, 1.0
     t = np.arange(0, 50)
     rate = eta0 * (1 - alpha * t)
@@ -513,9 +514,12 @@ def fix_002_M2() -> dict:
     lr = 1.5 * p.stability_limit()
     theta = np.zeros(2)
     first_inf = first_nan = -1
+    steep_axis, star, steep_err = np.linalg.eigh(p.hessian())[1][:, -1], p.solution(), {}
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, 5000):
             theta = theta - lr * X.T @ (X @ theta - y) / len(y)
+            if t in (20, 40):
+                steep_err[t] = abs(float((theta - star) @ steep_axis))
             loss = 0.5 * np.mean((X @ theta - y) ** 2)
             if first_inf < 0 and np.isinf(loss):
                 first_inf = t
@@ -523,7 +527,8 @@ def fix_002_M2() -> dict:
                 first_nan = t
                 break
     return {"lr": float(lr), "limit": float(p.stability_limit()), "first_inf_loss_step": first_inf,
-            "first_nan_step": first_nan, "growth_per_step": float(abs(1 - lr * p.eigenvalues()[-1]))}
+            "first_nan_step": first_nan, "growth_per_step": float(abs(1 - lr * p.eigenvalues()[-1])),
+            "measured_growth_per_step": (steep_err[40] / steep_err[20]) ** (1 / 20)}   # from the run itself
 
 
 # ------------------------------------------------------------------ 003-C1: placeholders and mutation
