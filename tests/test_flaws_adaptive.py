@@ -240,3 +240,16 @@ def test_optax_defaults_measured():
     assert A.EPS_PLACEMENT["optax", "Adam"].startswith("outside √v̂")
     upd, _ = optax.adam(0.01).update(jnp.full(1, 1e-6), optax.adam(0.01).init(jnp.zeros(1)))
     assert abs(float(upd[0])) / 0.01 == pytest.approx(1e-6 / (1e-6 + 1e-8), rel=1e-4)
+
+
+def test_no_exercise_hidden_in_a_code_cell():
+    """Exercises and solutions are markdown: a code cell never carries '# **4.**' or '# :::'."""
+    import json
+    import re
+    from pathlib import Path
+    book = Path(__file__).resolve().parents[1] / "book"
+    for name in ("adaptive.ipynb", "momentum.ipynb"):
+        for cell in json.loads((book / name).read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                text = "".join(cell["source"])
+                assert not re.search(r"^#\s*(\*\*\d+\.\*\*|:::)", text, re.M), (name, text[:80])
