@@ -15,7 +15,9 @@ Tools used by the chapter (all built on :mod:`lrcourse`): :func:`moons` (the dat
 :func:`layer_profile` (per-layer signal sizes of a fresh net), :func:`warmup_net` and
 :func:`train` (the warmup experiment: full-batch gradient descent on a ReLU net of three hidden
 layers), :func:`warmup_or_constant`, :func:`outcome`, :func:`small_gaussian`,
-:func:`article_init` (turn a one-number "initialiser" into a sampler).
+:func:`article_init` (turn a one-number "initialiser" into a sampler); for "Why warmup helps",
+:func:`noisy_moons`, :func:`compare_net` and :func:`compare_warmup` (warmup against every
+constant rate of a grid, same budget) and :func:`column` (one run of a sweep as a Trajectory).
 """
 from __future__ import annotations
 
@@ -34,13 +36,15 @@ from ..init import gaussian, he_normal, xavier_normal, xavier_uniform
 from ..mlp import MLP, Classification
 from ..optimizers import SGD
 from ..problems import LinearRegression, make_linear_data
-from ..train import Trajectory, minimize
+from ..train import SweepResult, Trajectory, minimize, sweep
 from .schedules import inverse_time_once
 
 __all__ = [
     "moons", "layer_profile", "small_gaussian", "article_init", "WARMUP_SIZES", "PEAK_LR", "WARMUP_STEPS",
     "STEPS", "warmup_net", "warmup_or_constant", "train", "outcome", "article_xavier", "article_he",
     "heat_start_gd", "warmup_gd", "called_names", "warm_start_algorithm", "BLOWUP", "TRAINED_LOSS",
+    "noisy_moons", "COMPARE_LRS", "COMPARE_STEPS", "COMPARE_WARMUP", "compare_net", "compare_warmup",
+    "column", "initialised_start",
 ]
 
 LN2 = math.log(2.0)
@@ -110,6 +114,52 @@ def outcome(traj: Trajectory) -> str:
     if abs(final - LN2) < 1e-3:
         return "stalled"
     return "other"
+
+
+# ------------------------------------------------------------------ warmup against the best constant rate
+
+#: the comparison of "Why warmup helps": the same ReLU net on overlapping moons (noise 0.3, so no
+#: run reaches zero loss and training is far from finished when a warmup ends), full-batch GD for
+#: COMPARE_STEPS updates, each rate of COMPARE_LRS run once as a constant and once as the peak of
+#: a linear warmup over COMPARE_WARMUP updates (the same grid, the same budget)
+COMPARE_LRS = tuple(float(v) for v in 0.5 * np.sqrt(2.0) ** np.arange(1, 9))   # 0.71, 1, 1.41, ..., 8
+COMPARE_STEPS = 300
+COMPARE_WARMUP = 100
+
+
+def noisy_moons(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two moons with noise 0.3: the classes overlap, so the loss has a floor well above 0."""
+    return two_moons(n=n, noise=0.3, seed=seed)
+
+
+def compare_net(seed: int = 0) -> Classification:
+    """The ReLU net 2 → 32 → 32 → 32 → 1 (He init, seed ``seed``) on :func:`noisy_moons`."""
+    X, y = noisy_moons()
+    return Classification(MLP(WARMUP_SIZES, activation="relu", init="he_normal", seed=seed), X, y)
+
+
+def compare_warmup(seed: int = 0, lrs: Any = COMPARE_LRS, steps: int = COMPARE_STEPS,
+                   warmup: int = COMPARE_WARMUP) -> dict[str, SweepResult]:
+    """Both families on one initialisation: ``{"constant": sweep, "warmup": sweep}``, run k at
+    rate (or peak) ``lrs[k]``; a run stops once its loss exceeds BLOWUP × its initial loss."""
+    problem = compare_net(seed)
+    theta0 = problem.init_params()
+    ramp = S.linear_warmup(S.constant(1.0), warmup)          # 0 → 1 over `warmup` updates, then 1
+
+    def warm(lr):
+        return SGD(lambda t: lr * ramp(t))
+    return {"constant": sweep(problem, lambda lr: SGD(lr), lrs, steps, theta0, blowup=BLOWUP),
+            "warmup": sweep(problem, warm, lrs, steps, theta0, blowup=BLOWUP)}
+
+
+def column(result: SweepResult, k: int) -> Trajectory:
+    """Run ``k`` of a sweep as a :class:`Trajectory` (rows after a divergence dropped), so that
+    :func:`outcome` and the plots treat it like a run of :func:`train`."""
+    last = int(result.diverged_at[k]) + 2 if result.diverged[k] else result.losses.shape[0]
+    return Trajectory(params=result.params[:last, k], losses=result.losses[:last, k], lrs=np.full(last - 1, np.nan),
+                      diverged=bool(result.diverged[k]),
+                      diverged_at=int(result.diverged_at[k]) if result.diverged[k] else None,
+                      left_start_at=int(result.left_start_at[k]) if result.left_start_at[k] >= 0 else None)
 
 
 # ------------------------------------------------------------------ 000-C5, 000-C6: the two "initialisers"
@@ -314,8 +364,20 @@ def called_names(fn: Callable) -> list[str]:
     return sorted(names)
 
 
+def initialised_start(sizes: tuple[int, ...], seed: int = 0) -> list[np.ndarray]:
+    """The fix of 000-C8 as a routine: one He-normal draw per layer, with that layer's fan-in."""
+    rng = np.random.default_rng(seed)
+    return [he_normal(a, b, rng) for a, b in zip(sizes[:-1], sizes[1:])]
+
+
 def repro_000_C8() -> dict:
-    """The heat start never calls either initialiser; its weights have std σ whatever the layer size."""
+    """The heat start never calls either initialiser; its weights have std σ whatever the layer size.
+
+    ``calls`` is read from our transcription :func:`heat_start_gd`; the test suite checks the
+    article's own §4.5 listing the same way (tests/test_flaws_init_warmup.py). The control
+    ``detector_sees_a_call``: the same reader finds ``he_normal`` in :func:`initialised_start`,
+    so an empty result is not an artefact of the reader. The two stds are a demonstration (a raw
+    σ draw has std σ by construction)."""
     calls = called_names(heat_start_gd)
     stds = {n: float(np.std(_with_global_seed(0, lambda n=n: 0.01 * np.random.standard_normal((n, n)))))
             for n in (10, 1000)}
@@ -323,13 +385,15 @@ def repro_000_C8() -> dict:
         "calls": ", ".join(calls),
         "calls_xavier": "article_xavier" in calls,
         "calls_he": "article_he" in calls,
+        "detector_sees_a_call": "he_normal" in called_names(initialised_start),
         "weight_std_fan_in_10": stds[10],
         "weight_std_fan_in_1000": stds[1000],
     }
 
 
 def fix_000_C8() -> dict:
-    """Call the initialiser per layer, with its fan-in: He std √(2/fan_in) for a 2 → 1000 → 10 → 1 net."""
+    """Call the initialiser per layer, with its fan-in: He std √(2/fan_in) for a 2 → 1000 → 10 → 1 net
+    (sample stds from ``MLP(init="he_normal")``, set against the formula)."""
     net = MLP([2, 1000, 10, 1], activation="relu", init="he_normal", seed=0)
     (W1, _), (W2, _), (W3, _) = net.unflatten(net.init_params())
     return {
@@ -353,14 +417,24 @@ def warm_start_algorithm(problem: Any, theta0: np.ndarray, lr: float, steps: int
 
 def repro_000_M6() -> dict:
     """The §3.3 "warm start" is gradient descent at a constant rate from a small-Gaussian start.
-    Its rate never moves, and even the right initialisation (He) does not make η = 4 usable."""
+    Its rate never moves, and even the right initialisation (He) does not make η = 4 usable.
+
+    ``max_diff_to_plain_gd``: our transcription against ``minimize`` (another code path, equal up
+    to rounding); ``max_diff_to_warmup_gd``: the same comparison against a warmup run, the control
+    showing that it tells the two apart. That the transcription is the article's algorithm is
+    checked on the text: §3.3's update formula is, character for character, §3.1's gradient
+    descent, with a rate η that carries no step index (tests/test_flaws_init_warmup.py)."""
     small = warmup_net(init=small_gaussian(0.01))
     theta0 = small.init_params()
     path = warm_start_algorithm(small, theta0, 0.5, 20)
     plain = minimize(small, SGD(0.5), 20, theta0)
+    # the control: the same comparison against a run whose rate does change (warmup over 10)
+    warmed = minimize(small, SGD(S.linear_warmup(S.constant(0.5), 10)), 20, theta0)
     he = train(warmup_net(), S.constant(PEAK_LR))
     return {
         "max_diff_to_plain_gd": float(np.abs(path - plain.params).max()),
+        "max_diff_to_warmup_gd": float(np.abs(path - warmed.params).max()),
+        "path_size": float(np.abs(path[-1] - path[0]).max()),
         "distinct_rates": int(len(np.unique(plain.lrs))),
         "peak_lr": PEAK_LR,
         "he_init_no_warmup": outcome(he),
