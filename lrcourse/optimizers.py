@@ -282,8 +282,10 @@ class RMSprop(Optimizer):
     (Keras also puts lr inside the momentum buffer; only the eps placement is offered here).
 
     If ``g**2`` overflows (``|g|`` above ~1e154), ``v_t`` is inf: the plain variant then takes
-    a zero step (``g / inf``) and the centered one gives NaN (``inf - inf``), as PyTorch does;
-    no warning is raised and :mod:`lrcourse.train` reports the NaN as divergence.
+    a zero step (``g / inf``), as PyTorch does; the centered one gives NaN params
+    (``v~ = inf - inf``), where PyTorch's fused multiply-add keeps ``v~ = inf`` and takes a zero
+    step too. Here the NaN shows the overflow, without a warning, and :mod:`lrcourse.train`
+    reports it as divergence.
     """
 
     def __init__(self, lr: Any, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,

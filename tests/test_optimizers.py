@@ -372,7 +372,8 @@ def test_state_step_numpy_integers_and_buffers():
 
 
 def test_centered_rmsprop_with_overflowing_grads_gives_nan_silently():
-    """Documented: g**2 overflows, v~ = inf - inf = NaN, as in PyTorch; no warning leaks."""
+    """Documented: g**2 overflows, v~ = inf - inf = NaN (PyTorch's fused multiply-add keeps inf
+    and takes a zero step); no warning leaks."""
     opt = RMSprop(0.01, centered=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
