@@ -321,6 +321,27 @@ def test_002_M8_step_length_is_not_the_rate():
     assert f["optimal half-MSE"] == pytest.approx(0.00470, abs=1e-5)
 
 
+def test_000_C10_gain_is_a_factor_not_a_std():
+    r, f = E.repro_000_C10(), E.fix_000_C10()
+    # the misnamed 'gain' changes with the layer size (√(2/n)); a gain does not
+    assert r["'gain' for n = 100"] == pytest.approx(2 * r["'gain' for n = 400"])
+    # used as a gain, it makes the weights √n times too small and the signal vanishes with depth;
+    # He's std keeps it of order one (measured on a 10-layer ReLU net)
+    assert r["std if the 'gain' is used as a gain, n = 100"] == pytest.approx(f["ReLU std, fan_in 100"] / 10)
+    assert r["signal std after 10 ReLU layers of 100, that std"] < 1e-8
+    assert 0.2 < f["signal std after 10 ReLU layers of 100, He std"] < 5
+
+
+def test_000_C10_gains_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    for activation, gain in E.GAINS.items():
+        assert gain == pytest.approx(torch.nn.init.calculate_gain(activation), rel=1e-12), activation
+    w = torch.empty(4000, 100, dtype=torch.float64)
+    torch.manual_seed(0)
+    torch.nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu")   # fan_in = 100
+    assert float(w.std()) == pytest.approx(E.std_from_gain(100, "relu"), rel=0.02)
+
+
 @pytest.mark.parametrize("ident", ["001-M19", "003-M6"])
 def test_step_length_is_not_the_rate_on_each_article_setting(ident):
     r, f = E.run_entry(ident)["repro"], E.run_entry(ident)["fix"]

@@ -96,17 +96,33 @@ def std_from_gain(fan_in: int, activation: str) -> float:
     return GAINS[activation] / math.sqrt(fan_in)
 
 
+def relu_signal_std(std: float, width: int = 100, depth: int = 10, seed: int = 0) -> float:
+    """Standard deviation of the activations after ``depth`` ReLU layers of ``width`` units whose
+    weights are drawn N(0, std²), for a standard-normal input batch of 256 rows (measured)."""
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((256, width))
+    for _ in range(depth):
+        h = np.maximum(h @ (std * rng.standard_normal((width, width))), 0.0)
+    return float(h.std())
+
+
 def repro_000_C10() -> dict:
+    """A reader who takes the name at its word uses √(2/n) as a gain, std = gain/√n = √2/n: for
+    n = 100 ten times too small, and the signal of a 10-layer ReLU net shrinks by about 10¹⁰."""
+    misread = std_named_gain(100) / math.sqrt(100)
     return {"'gain' for n = 100": std_named_gain(100), "'gain' for n = 400": std_named_gain(400),
             "ReLU gain (He)": GAINS["relu"], "tanh gain": GAINS["tanh"],
-            "'gain' depends on the layer size": std_named_gain(100) != std_named_gain(400)}
+            "'gain' depends on the layer size": std_named_gain(100) != std_named_gain(400),
+            "std if the 'gain' is used as a gain, n = 100": misread,
+            "signal std after 10 ReLU layers of 100, that std": relu_signal_std(misread)}
 
 
 def fix_000_C10() -> dict:
     return {"ReLU std, fan_in 100": std_from_gain(100, "relu"), "ReLU std, fan_in 400": std_from_gain(400, "relu"),
             "tanh std, fan_in 100": std_from_gain(100, "tanh"),
             "gain is the same for every layer size": True,
-            "matches He's √(2/fan_in)": math.isclose(std_from_gain(100, "relu"), math.sqrt(2 / 100))}
+            "matches He's √(2/fan_in)": math.isclose(std_from_gain(100, "relu"), math.sqrt(2 / 100)),
+            "signal std after 10 ReLU layers of 100, He std": relu_signal_std(std_from_gain(100, "relu"))}
 
 
 # ---------------------------------------------------------------------------------------------
