@@ -24,11 +24,14 @@ GLUE_PREFIX = "application/papermill.record/"
 def glue(name: str, variable: Any, display: bool = True) -> None:
     """Glue ``variable`` under ``name`` (then ``{glue:text}`name``` in the book shows it).
 
-    Glue Python numbers (``float(x)``), not numpy scalars: myst-nb formats the text
-    representation, and numpy 2 prints ``np.float64(0.5)``.
+    A numpy scalar (``np.float64(0.5)``, a 0-d array) is glued as the Python number it holds:
+    myst-nb formats the text representation, and numpy 2 prints ``np.float64(0.5)``, which
+    ``{glue:text}`name:.3g``` cannot format.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if type(variable).__module__ == "numpy" and getattr(variable, "ndim", None) == 0:
+        variable = variable.item()
     from IPython.core.formatters import format_display_data
     from IPython.display import display as ipy_display
 

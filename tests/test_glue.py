@@ -44,3 +44,12 @@ def test_importing_and_gluing_does_not_load_nbformat():
             "print(sorted(m for m in ('nbformat', 'jsonschema', 'myst_nb') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("value, plain", [(__import__("numpy").float64(0.5), "0.5"),
+                                          (__import__("numpy").int64(7), "7"),
+                                          (__import__("numpy").array(2.25), "2.25")])
+def test_numpy_scalars_are_glued_as_python_numbers(monkeypatch, value, plain):
+    # myst-nb formats text/plain with the role's format spec: 'np.float64(0.5)' cannot be formatted
+    (bundle,), _ = _captured(lrglue.glue, monkeypatch, "name", value, display=False)[0]
+    assert bundle[lrglue.GLUE_PREFIX + "text/plain"] == plain
