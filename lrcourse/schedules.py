@@ -297,8 +297,14 @@ def cosine_restarts(lr_max: float, first_period: int, period_mult: int = 1, lr_m
 
 def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
               final_div_factor: float = 1e4, anneal: str = "cos") -> Schedule:
-    """The 1cycle policy (Smith & Topin 2019, super-convergence), as PyTorch ``OneCycleLR``
-    with ``three_phase=False``.
+    """A one-cycle schedule as PyTorch ``OneCycleLR`` with ``three_phase=False`` (its defaults:
+    a rise over 30 % of the run from ``max_lr/25``, cosine annealing to ``1e-4`` of the start).
+
+    That two-phase, cosine shape is fast.ai's variant. Smith's own 1cycle (Smith 2018, "A
+    disciplined approach ...", arXiv:1803.09820; used for super-convergence in Smith & Topin
+    2019) has two linear phases of equal length and a short final phase far below the start,
+    with momentum cycled against the rate; build it from :func:`join` and :func:`linear_decay`
+    pieces (the schedules chapter does).
 
     Phase 1 rises from ``initial = max_lr / div_factor`` to ``max_lr`` over steps
     ``0 .. e1`` with ``e1 = pct_start·total_steps − 1``; phase 2 falls to
