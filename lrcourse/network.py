@@ -125,10 +125,10 @@ class Network:
                for (a, b), (i, j, e) in zip(self.shapes, self._offsets)]
         return out
 
-    def _theta(self, theta: Any) -> np.ndarray:
-        t = as_float_array("theta", theta)
+    def _theta(self, theta: Any, name: str = "theta") -> np.ndarray:
+        t = as_float_array(name, theta)
         if t.ndim not in (1, 2) or t.shape[-1] != self.n_params:
-            raise ValueError(f"theta must have shape ({self.n_params},) or (K, {self.n_params}), got {t.shape}")
+            raise ValueError(f"{name} must have shape ({self.n_params},) or (K, {self.n_params}), got {t.shape}")
         return t
 
     def _data(self, X: Any, y: Any, K: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +358,7 @@ def fit(net: Network, data: Any, optimizer: Any, epochs: int, theta0: Any, batch
     _check_data(net, data)
     _check_optimizer(optimizer)
     epochs = check_int("epochs", epochs, minimum=1, maximum=10**6)
-    t = net._theta(theta0)
+    t = net._theta(theta0, "theta0")
     theta = (t[None, :] if t.ndim == 1 else t).copy()
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta0 must hold finite numbers (no NaN or inf)")
