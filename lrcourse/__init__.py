@@ -7,7 +7,8 @@ One module per idea:
 - :mod:`lrcourse.optimizers` — SGD (momentum, Nesterov), Adagrad, RMSprop, Adam, AdamW
 - :mod:`lrcourse.train`      — the training loop, divergence detection, vectorised LR sweeps
 - :mod:`lrcourse.init`       — weight initialisation (Xavier/Glorot, He/Kaiming, LeCun)
-- :mod:`lrcourse.mlp`, :mod:`lrcourse.datasets` — a small MLP with backprop, toy data sets
+- :mod:`lrcourse.mlp`, :mod:`lrcourse.datasets` — a small MLP with backprop, toy data sets, the digits
+- :mod:`lrcourse.network` — a multiclass ReLU MLP trained as many runs (rates x seeds) at once
 - :mod:`lrcourse.plots`, :mod:`lrcourse.widgets` — figures and sliders that work without a kernel
 - :mod:`lrcourse.glue` — myst-nb's ``glue`` (values in the book's text) without its import cost
 

@@ -9,13 +9,16 @@ Prints one table per topic (not part of the test run; timings depend on the mach
 2. vectorised sweep — one optimizer over 200 learning rates × 1000 steps in one call against a
    Python loop over the same runs (speed-up and largest difference);
 3. optimizer step overhead against ``torch.optim`` (when PyTorch is installed);
+3b. a learning-rate sweep on a real network (:func:`bench_network_sweep`: digits, 20 rates x 3
+   seeds x 5 epochs) vectorised, one run at a time, and in PyTorch one run at a time;
 4. whole course — execution time of every notebook (the fastest of ``--repeat`` runs; kernel
    start included) and the floor every notebook pays (kernel start + import cell, fastest of 5); with
    ``--builds`` also a cold and a cached book build.
 
 Targets (issue "Performance"): compute ≤ 5 ms/frame, widget ≤ 3 s, ≤ 300 KB gzipped per 20
 frames; live update p95 ≤ 30 ms compute, ≤ 100 ms with redraw; sweep ≥ 20× faster; lrcourse
-≥ 3× faster than torch on 2-D, within 2× on 10,000-D; notebooks ≤ 90 s together.
+≥ 3× faster than torch on 2-D, within 2× on 10,000-D; notebooks ≤ 90 s together; the network
+sweep a few seconds at most on the 2-core machine.
 """
 from __future__ import annotations
 
@@ -143,6 +146,88 @@ def bench_sweep(n_lrs: int = 200, steps: int = 1000) -> dict:
     return dict(vectorised_s=t_vec, loop_s=t_loop, speedup=t_loop / t_vec, max_abs_diff=diff)
 
 
+def _torch_digits_run(net, data, theta0: np.ndarray, lr: float, seed: int, epochs: int, batch_size: int):
+    """One run of :func:`lrcourse.network.fit` redone in PyTorch (float64, the same initial weights,
+    the same minibatch order, ``torch.optim.SGD(momentum=0.9)``): its per-step minibatch losses."""
+    import torch
+
+    mods = []
+    for W, b in net.layers(theta0):
+        lin = torch.nn.Linear(*W.shape).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W.T.copy()))
+            lin.bias.copy_(torch.from_numpy(b.copy()))
+        mods += [lin, torch.nn.ReLU()]
+    model = torch.nn.Sequential(*mods[:-1])
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    X, y = torch.from_numpy(data.X_train), torch.from_numpy(data.y_train)
+    rng, n, out = np.random.default_rng(seed), len(data.y_train), []
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for b in range(-(-n // batch_size)):
+            idx = torch.from_numpy(order[b * batch_size:(b + 1) * batch_size])
+            loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
+            out.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return np.array(out)
+
+
+def bench_network_sweep(n_lrs: int = 20, seeds: tuple = (0, 1, 2), epochs: int = 5, hidden: int = 64,
+                        batch_size: int = 32, torch_runs: bool = True) -> dict:
+    """A learning-rate sweep on a real network: the digits 64-hidden-10 ReLU MLP, SGD momentum 0.9,
+    ``n_lrs`` rates on a log grid x ``seeds``, ``epochs`` epochs, as ONE vectorised
+    :func:`lrcourse.network.sweep`, against the same runs one at a time (:func:`~lrcourse.network.fit`
+    with K = 1) and, where installed, in PyTorch on CPU one at a time (float64, same initial weights,
+    same minibatch order). Reports seconds, speed-ups and the largest relative difference of the
+    per-step minibatch losses (runs that did not diverge; those that did must diverge in all)."""
+    from lrcourse import datasets, network
+    from lrcourse.optimizers import SGD
+
+    data = datasets.digits()
+    net = network.Network([64, hidden, 10])
+    lrs = np.geomspace(1e-3, 3.0, n_lrs)
+    make = lambda lr: SGD(lr, momentum=0.9)
+    network.sweep(net, data, make, lrs[:2], seeds[:1], epochs=1, batch_size=batch_size)     # warm up
+    t0 = time.perf_counter()
+    res = network.sweep(net, data, make, lrs, seeds, epochs=epochs, batch_size=batch_size)
+    t_vec = time.perf_counter() - t0
+    lr_k, seed_k = network.grid(lrs, seeds)
+    t0 = time.perf_counter()
+    ones = [network.fit(net, data, make(float(lr)), epochs, net.init_params(int(s)), batch_size=batch_size,
+                        order_seed=[int(s)]) for lr, s in zip(lr_k, seed_k)]
+    t_loop = time.perf_counter() - t0
+    ok = ~res.diverged
+    same_div = all(o.diverged[0] == d for o, d in zip(ones, res.diverged))
+    # relative differences, with a floor of 1e-12 under |loss| (a run at a large rate can fit a
+    # minibatch so well that its CE rounds to exactly 0)
+    relative = lambda a, b: np.abs(a - b) / np.maximum(np.abs(b), 1e-12)
+    rel = max(float(np.max(relative(res.step_loss[:, k], o.step_loss[:, 0]))) for k, o in enumerate(ones) if ok[k])
+    row = dict(runs=len(lr_k), epochs=epochs, hidden=hidden, updates=res.step_loss.shape[0],
+               vectorised_s=t_vec, one_at_a_time_s=t_loop, speedup=t_loop / t_vec,
+               max_rel_diff=rel, same_divergence=same_div,
+               best_val_acc=float(np.nanmax(res.val_acc[-1])), diverged=int(res.diverged.sum()))
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and torch_runs:
+        torch.set_num_threads(1)
+        t0 = time.perf_counter()
+        theirs = [_torch_digits_run(net, data, net.init_params(int(s)), float(lr), int(s), epochs, batch_size)
+                  for k, (lr, s) in enumerate(zip(lr_k, seed_k)) if ok[k]]
+        t_torch = time.perf_counter() - t0
+        n_ok = int(ok.sum())
+        diffs = [relative(res.step_loss[:, k], t) for k, t in zip(np.flatnonzero(ok), theirs)]
+        row.update(torch_runs=n_ok, torch_s=t_torch, torch_s_per_run_over_vectorised=(t_torch / n_ok * len(lr_k)) / t_vec,
+                   torch_rel_diff_first10=float(max(d[:10].max() for d in diffs)),
+                   torch_rel_diff_all=float(max(d.max() for d in diffs)),
+                   torch_rel_diff_all_lr_le_0_1=float(max(d.max() for d, k in zip(diffs, np.flatnonzero(ok))
+                                                          if lr_k[k] <= 0.1)))
+    return row
+
+
 def _best_of(run, repeats: int, rounds: int = 5) -> float:
     """Seconds per call of ``run``: the best of ``rounds`` timings of ``repeats`` calls, after
     one untimed round (warm caches; the minimum is the least disturbed by other processes)."""
@@ -234,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(_table([bench_sweep()], "Vectorised sweep: SGD, 200 learning rates x 1000 steps, regression problem"))
     print(_table(bench_optimizer_step(), "One optimizer update (microseconds; ratio > 1: lrcourse faster)"))
+    print(_table([bench_network_sweep()], "Network sweep on digits: 20 rates x 3 seeds x 5 epochs, 64-64-10 MLP, "
+                 "SGD momentum 0.9 (vectorised vs one at a time vs PyTorch one at a time)"))
     if not args.quick:
         widget_rows, nb_rows = [], []
         for path in notebooks():

@@ -2,7 +2,7 @@
 # make test-matrix: the library tests (tests/ without the built-book and browser checks) on the
 # two ends of what pyproject.toml declares, each at this CPU's SIMD level and again with numpy's
 # AVX/AVX2/AVX-512 kernels switched off:
-#   lowest  Python 3.10 with numpy 1.26.0, matplotlib 3.8.0, ipywidgets 8.1.0 (the declared floors)
+#   lowest  Python 3.10 with numpy 1.26.0, matplotlib 3.8.0, ipywidgets 8.1.0, scikit-learn 1.3.0 (the declared floors)
 #   newest  Python 3.13 with the newest releases pip resolves
 # Each gets its own venv under .venv-matrix/ (kept, so a second run only re-tests). The frameworks
 # extra is not installed there: its tests skip. Prints one line per run and a summary table.
@@ -57,7 +57,7 @@ run_tests() {   # name level
 
 failed=0
 # the floors: pip's constraints pin them while the rest of requirements.txt resolves around them
-printf 'numpy==1.26.0\nmatplotlib==3.8.0\nipywidgets==8.1.0\n' > .venv-matrix/lowest-constraints.txt
+printf 'numpy==1.26.0\nmatplotlib==3.8.0\nipywidgets==8.1.0\nscikit-learn==1.3.0\n' > .venv-matrix/lowest-constraints.txt
 if setup lowest "$PY310" -c .venv-matrix/lowest-constraints.txt; then
   run_tests lowest native || failed=1
   run_tests lowest no-AVX || failed=1
