@@ -154,3 +154,23 @@ def test_noise_floor_scales_like_lr_over_batch():
     assert b / a == pytest.approx(cl.predicted_noise_floor(p, 0.02, 4) / cl.predicted_noise_floor(p, 0.01, 2),
                                   rel=0.25)
     assert c < 0.7 * a
+
+
+def test_grid_best_rate_lands_below_the_cliff_at_budgets_4_and_49_only():
+    """choosing_lr, grid versus random search: the k x k grid's best rate is just below 2/lambda_max at
+    budgets 4 and 49 (measured 0.66 and 0.92 of it), far below at 9-25 (at most 0.42); the objective
+    is best at 0.8-1 times the limit, and Ma et al.'s max-norm ratio exceeds tr H / lambda_max."""
+    cliff = cl.regression().stability_limit()
+
+    def ratio(b):
+        lrs, sig = cl.grid_configs(b)
+        return lrs[np.argmin(cl.search_objective(lrs, sig))] / cliff
+
+    assert all(0.5 < ratio(b) < 1 for b in (4, 49))
+    assert all(ratio(b) < 0.5 for b in (9, 16, 25))
+    near = np.geomspace(cliff / 10, cliff, 200)
+    assert 0.8 < near[np.argmin(cl.search_objective(near, np.ones(near.size)))] / cliff < 1
+    wide = cl.wide_regression()
+    lam = wide.eigenvalues()[-1]
+    assert np.isclose(np.trace(wide.hessian()), np.mean(np.sum(wide.X ** 2, axis=1)), rtol=1e-9)
+    assert np.max(np.sum(wide.X ** 2, axis=1)) / lam > 1.5 * np.trace(wide.hessian()) / lam

@@ -146,3 +146,34 @@ def test_c1_distinct_sequences_follow_the_loops(monkeypatch):
     monkeypatch.setattr(P, "ARTICLE_004_LOOPS", loops)
     run = P.fresh_model_every_epoch.__wrapped__(epochs=3)
     assert len({tuple(v) for v in run["sequences"].values()}) == 2
+
+
+def test_range_test_peak_larger_peak_wins_rarely():
+    """practice_recipes, range-test section: the peak read off the range test (factor 1) beats a
+    peak ten times smaller and one three times larger in median; a single order favours the larger
+    peak on orders 1-5 only once (the count the chapter glues), and on none of orders 6-15."""
+    from lrcourse import schedules as S
+    from lrcourse.datasets import two_moons
+    from lrcourse.mlp import MLP, Classification
+    from lrcourse.optimizers import SGD
+    from lrcourse.train import minimize
+
+    X, y = two_moons(100, noise=0.1, seed=0)
+    net = MLP((2, 16, 1), seed=0)
+    moons = Classification(net, X, y)
+    lo, hi, n = 1e-3, 1e2, 120
+    rt = minimize(moons, SGD(S.exponential_decay(lo, (hi / lo) ** (1 / (n - 1))), momentum=0.9), n,
+                  net.init_params(), batch_size=25, seed=0)
+    smooth = np.empty(rt.steps)
+    for i, v in enumerate(rt.losses[1:]):
+        smooth[i] = v if i == 0 else 0.9 * smooth[i - 1] + 0.1 * v
+    best = float(rt.lrs[np.argmin(smooth)])
+
+    def larger_wins(orders):
+        f = {k: np.array([minimize(moons, SGD(S.one_cycle(k * best, 200), momentum=0.9), 200, net.init_params(),
+                                   batch_size=25, seed=s).final_loss for s in orders]) for k in (0.1, 1.0, 3.0)}
+        assert np.median(f[1.0]) < 0.01 * min(np.median(f[0.1]), np.median(f[3.0]))
+        return int(np.sum((f[3.0] < f[1.0]) & (f[3.0] < f[0.1])))
+
+    assert larger_wins(range(1, 6)) == 1
+    assert larger_wins(range(6, 16)) == 0
