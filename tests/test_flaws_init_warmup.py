@@ -191,3 +191,33 @@ def test_compare_helpers_cheaply():
     ref = F.train(F.compare_net(0), F.warmup_or_constant(1.0, 10), steps=30)
     assert not w.diverged and np.allclose(w.losses, ref.losses, rtol=1e-10, atol=0)
     assert F.noisy_moons()[0].shape == (200, 2)
+
+
+def test_warmup_comparison_reverses_on_a_longer_budget():
+    """The chapter's "At 1000 updates the order reverses": the same comparison as the page (seeds
+    0-4, the full grid, linear warmup over COMPARE_WARMUP updates) at LONG_STEPS updates. The best
+    constant rate wins on LONG_CONSTANT_WINS of the 5 seeds (the number the page glues), and every
+    best run lies among the LONG_GRID smallest rates (the page reruns seed 1 on those only)."""
+    lrs = np.array(F.COMPARE_LRS)
+    ratio, best_k = [], []
+    for seed in range(5):
+        r = F.compare_warmup(seed, steps=F.LONG_STEPS)
+        finals = {fam: r[fam].final_loss for fam in ("constant", "warmup")}
+        ratio.append(finals["warmup"].min() / finals["constant"].min())
+        best_k += [int(np.argmin(finals["constant"])), int(np.argmin(finals["warmup"]))]
+    ratio = np.array(ratio)
+    assert np.sum(ratio > 1) == F.LONG_CONSTANT_WINS >= 4
+    assert np.median(ratio) > 1.1
+    assert max(best_k) < F.LONG_GRID < len(lrs)
+
+
+def test_dead_units():
+    """dead_units counts the ReLU units that are zero on every point: none at He init on the first
+    layer of this net; all of them once the last layer's biases are pushed far negative."""
+    p = F.compare_net(0)
+    theta = p.init_params()
+    assert F.dead_units(p, theta)[0] == 0 and len(F.dead_units(p, theta)) == 3
+    layers = p.mlp.unflatten(theta)
+    W, b = layers[2]
+    layers[2] = (W, b - 1e6)
+    assert F.dead_units(p, p.mlp.flatten(layers))[-1] == F.WARMUP_SIZES[-2]

@@ -152,6 +152,21 @@ def compare_warmup(seed: int = 0, lrs: Any = COMPARE_LRS, steps: int = COMPARE_S
             "warmup": sweep(problem, warm, lrs, steps, theta0, blowup=BLOWUP)}
 
 
+#: the same comparison on a longer budget: seeds 0-4, the full grid, LONG_STEPS updates. The
+#: test suite (tests/test_flaws_init_warmup.py) runs it (too slow for the page) and checks that the
+#: best constant rate beats the best warmup run on LONG_CONSTANT_WINS of the 5 seeds, and that every
+#: best run lies among the LONG_GRID smallest rates of the grid
+LONG_STEPS = 1000
+LONG_CONSTANT_WINS = 4
+LONG_GRID = 5
+
+
+def dead_units(problem: Classification, theta: Any) -> list[int]:
+    """Per hidden layer, the number of ReLU units whose activation is 0 on every point of the data."""
+    _, cache = problem.mlp.forward(theta, problem.X, return_cache=True)
+    return [int(np.sum(np.all(h <= 0, axis=0))) for h in cache["act"][1:]]
+
+
 def column(result: SweepResult, k: int) -> Trajectory:
     """Run ``k`` of a sweep as a :class:`Trajectory` (rows after a divergence dropped), so that
     :func:`outcome` and the plots treat it like a run of :func:`train`."""
