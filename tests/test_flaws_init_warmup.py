@@ -1,9 +1,7 @@
 """The flaws of article 000 about initialisation and "warm start" (lrcourse.flaws.init_warmup):
 each documented failure is reproduced with the numbers of ERRATA.md, and each fix works."""
 import ast
-import glob
 import math
-import os
 import re
 
 import numpy as np
@@ -77,15 +75,7 @@ def test_000_C7_heat_start():
     assert f["distinct_rates"] > 1
 
 
-SEEDS = os.environ.get("LRCOURSE_SEEDS", "/work/shared/seeds")
-
-
-def _article(number):
-    found = glob.glob(os.path.join(SEEDS, f"{number}_*.txt"))
-    if not found:
-        pytest.skip(f"source article {number} not available in {SEEDS}")
-    with open(found[0], encoding="utf-8") as fh:
-        return fh.read()
+from _sources import source_article as _article  # noqa: E402  (skips when the articles are absent)
 
 
 def _section(text, number):

@@ -2,9 +2,7 @@
 
 The counts "one distinct rate sequence" (C1) and "one formula, no gradient" (M4) are computed from
 the article's transcribed loops and formulas, which the last tests check against the article's text."""
-import glob
 import math
-import os
 import re
 
 import numpy as np
@@ -119,16 +117,13 @@ def test_hypergradient_sgd_lowers_a_too_large_rate():
     assert math.isfinite(run["losses"][-1]) and run["losses"][-1] < 1.01 * problem.min_loss()
 
 
-SEEDS = os.environ.get("LRCOURSE_SEEDS", "/work/shared/seeds")
+from _sources import source_article  # noqa: E402  (skips when the articles are absent)
 
 
 def test_article_004_loops_are_transcribed_from_the_code():
     """§4's code block: four loops, each setting the rate, the decay and the epochs to the
     transcribed numbers and multiplying the rate by (1 − decay) after each one-epoch model."""
-    found = glob.glob(os.path.join(SEEDS, "004_*.txt"))
-    if not found:
-        pytest.skip(f"source article 004 not available in {SEEDS}")
-    text = open(found[0], encoding="utf-8").read()
+    text = source_article("004")
     code = re.search(r"```python\n(.*?)```", text, flags=re.S).group(1)
     loops = re.split(r"\n(?=# [^\n]*学习率调度\n)", code)[1:]
     assert len(loops) == len(P.SCHEDULE_NAMES)

@@ -1,8 +1,6 @@
 """The flaws of the articles' schedules (lrcourse.flaws.schedules): each documented failure
 is reproduced with the numbers of ERRATA.md, and each fix works."""
-import glob
 import math
-import os
 import re
 
 import numpy as np
@@ -230,15 +228,7 @@ def test_004_M5_schedule_saves_steps():
     assert 1.0 <= f["schedule_calls_per_update"] <= 1.0 + 1 / 200
 
 
-SEEDS = os.environ.get("LRCOURSE_SEEDS", "/work/shared/seeds")
-
-
-def _article(number):
-    found = glob.glob(os.path.join(SEEDS, f"{number}_*.txt"))
-    if not found:
-        pytest.skip(f"source article {number} not available in {SEEDS}")
-    with open(found[0], encoding="utf-8") as fh:
-        return fh.read()
+from _sources import source_article as _article  # noqa: E402  (skips when the articles are absent)
 
 
 def test_article_004_formulas_are_transcribed_from_the_text():
